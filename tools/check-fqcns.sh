@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Prove that every module and role of the installed collection resolves by its FQCN.
+set -euo pipefail
+top="$(cd "$(dirname "$0")/.." && pwd)"
+rc=0
+for f in "$top"/plugins/modules/*.py; do
+  name="ome.k8s.$(basename "$f" .py)"
+  if ansible-doc -t module "$name" >/dev/null 2>&1; then echo "resolves: $name"; else echo "DOES NOT RESOLVE: $name"; rc=1; fi
+done
+for d in "$top"/roles/*/; do
+  name="ome.k8s.$(basename "$d")"
+  if ansible-doc -t role "$name" >/dev/null 2>&1; then echo "resolves: $name"; else echo "DOES NOT RESOLVE: $name"; rc=1; fi
+done
+exit $rc
