@@ -30,7 +30,8 @@ stage_lint() {
 stage_build() {
   rm -rf build/dist "$installed"
   ansible-galaxy collection build --force --output-path build/dist . || return 1
-  ansible-galaxy collection install --offline --force -p "$installed" build/dist/ome-k8s-*.tar.gz || return 1
+  ANSIBLE_COLLECTIONS_PATH="$installed" \
+    ansible-galaxy collection install --offline --force -p "$installed" build/dist/ome-k8s-*.tar.gz || return 1
   ANSIBLE_COLLECTIONS_PATH="$installed" tools/check-fqcns.sh
 }
 
