@@ -139,8 +139,7 @@ def exit_with(module, result, what=None):
     if result.state == MISCONFIGURED:
         module.fail_json(msg="%smisconfigured: %s" % (prefix, result.last_error), **data)
     module.fail_json(
-        msg="%snot ready after %.1f s (%d attempts): %s"
-        % (prefix, result.elapsed, result.attempts, result.last_error),
+        msg="%snot ready after %.1f s (%d attempts): %s" % (prefix, result.elapsed, result.attempts, result.last_error),
         **data,
     )
 

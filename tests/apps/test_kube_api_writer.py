@@ -1,0 +1,77 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one-process writer of kube_api's finalize step (roles/kube_api/files/write_rendered.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "roles" / "kube_api" / "files" / "write_rendered.py"
+
+
+def run(root, files, *args):
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        input=json.dumps({"root": str(root), "files": files}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_writes_then_reports_nothing(tmp_path):
+    files = {"demo/configmap-a.yaml": "kind: ConfigMap\n", "_cluster/clusterrole-r.yaml": "kind: ClusterRole\n"}
+    assert run(tmp_path, files) == (0, {"written": sorted(files), "removed": []})
+    assert (tmp_path / "demo/configmap-a.yaml").read_text() == "kind: ConfigMap\n"
+    assert (tmp_path / "demo/configmap-a.yaml").stat().st_mode & 0o777 == 0o644
+    assert run(tmp_path, files) == (0, {"written": [], "removed": []})
+
+
+def test_rewrites_changed_content_and_mode(tmp_path):
+    run(tmp_path, {"demo/a.yaml": "one\n", "demo/b.yaml": "two\n"})
+    (tmp_path / "demo/b.yaml").chmod(0o600)
+    assert run(tmp_path, {"demo/a.yaml": "uno\n", "demo/b.yaml": "two\n"})[1]["written"] == [
+        "demo/a.yaml",
+        "demo/b.yaml",
+    ]
+    assert (tmp_path / "demo/a.yaml").read_text() == "uno\n"
+    assert (tmp_path / "demo/b.yaml").stat().st_mode & 0o777 == 0o644
+
+
+def test_removes_stale_yaml_only_in_written_dirs(tmp_path):
+    for rel in ("demo/old.yaml", "demo/notes.txt", "other/keep.yaml"):
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_text("x\n")
+    assert run(tmp_path, {"demo/new.yaml": "y\n"}) == (0, {"written": ["demo/new.yaml"], "removed": ["demo/old.yaml"]})
+    assert not (tmp_path / "demo/old.yaml").exists()
+    assert (tmp_path / "demo/notes.txt").exists()
+    assert (tmp_path / "other/keep.yaml").exists()
+
+
+def test_check_mode_changes_nothing(tmp_path):
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo/old.yaml").write_text("x\n")
+    assert run(tmp_path, {"demo/new.yaml": "y\n"}, "--check") == (
+        0,
+        {"written": ["demo/new.yaml"], "removed": ["demo/old.yaml"]},
+    )
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == ["old.yaml"]
+
+
+@pytest.mark.parametrize("bad", ["../escape.yaml", "demo/../x.yaml", "demo/sub/x.yaml", "x.yaml", "demo/x.txt"])
+def test_refuses_paths_outside_the_layout(tmp_path, bad):
+    rc, out = run(tmp_path, {bad: "x\n"})
+    assert rc == 1
+    assert "refusing unexpected path" in out["error"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_relative_root(tmp_path):
+    rc, out = run("relative/dir", {"demo/a.yaml": "x\n"})
+    assert rc == 1
+    assert "must be absolute" in out["error"]

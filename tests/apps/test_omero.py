@@ -1,0 +1,377 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render playbooks/omero.yml (umbrella role ome.k8s.omero) with the lochy inventory and variants, and check
+every object: strict schema validation, the cross-object invariants and OMERO-specific facts."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import harness
+import invariants
+import kubernetes_validate
+import pytest
+import yaml
+
+PLAYBOOK = "playbooks/omero.yml"
+LOCHY = "inventories/lochy"
+VERSIONS = ("1.35.0", "1.37.0")
+REDACTED = "<redacted>"
+EXTERNAL_DB_PASSWORD = "ext-Db-pass-4711"  # a value given on the command line must never be rendered
+
+VARIANTS = {
+    # the production values: 3 web replicas, TLS, websockets, in-cluster PostgreSQL
+    "lochy": {},
+    # one replica, external database, TLS and websockets off
+    "small": {
+        "omero_web_replicas": 1,
+        "omero_database_external": True,
+        "omero_database_host": "pg.example.org",
+        "omero_server_db_password": EXTERNAL_DB_PASSWORD,
+        "omero_tls": False,
+        "omero_websockets": False,
+    },
+    # a second instance as the training server makes it: own namespace, name, host; two replicas
+    "second": {
+        "omero_namespace": "omero-second",
+        "omero_instance": "omero-second",
+        "omero_hostname": "second.example.org",
+        "omero_web_replicas": 2,
+        "omero_server_client_node_port_tcp": 0,
+        "omero_server_client_node_port_ssl": 0,
+    },
+}
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def case(request, tmp_path_factory):
+    name = request.param
+    out = harness.render(PLAYBOOK, LOCHY, VARIANTS[name], tmp_path=tmp_path_factory.mktemp(name))
+    return name, VARIANTS[name], out
+
+
+def _ns(variant: dict) -> str:
+    return variant.get("omero_namespace", "omero")
+
+
+def _inst(variant: dict) -> str:
+    return variant.get("omero_instance", "omero")
+
+
+def _replicas(variant: dict) -> int:
+    return variant.get("omero_web_replicas", 3)
+
+
+def _omero_config(cm: dict, key: str) -> dict[str, str]:
+    """`config set -- name value` lines of a rendered .omero ConfigMap entry, parsed like a shell would."""
+    settings = {}
+    for line in cm["data"][key].splitlines():
+        words = shlex.split(line, comments=True)
+        if words:
+            assert words[:3] == ["config", "set", "--"], line
+            settings[words[3]] = words[4]
+    return settings
+
+
+def _env(container: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in container.get("env") or []}
+
+
+def _containers(obj: dict) -> dict[str, dict]:
+    spec = obj["spec"]["template"]["spec"]
+    return {c["name"]: c for c in (spec.get("initContainers") or []) + spec["containers"]}
+
+
+def test_every_object_validates_strictly(case):
+    _, _, out = case
+    assert out.objects
+    checked = 0
+    for relpath, obj in out.files.items():
+        for version in VERSIONS:
+            try:
+                kubernetes_validate.validate(obj, version, strict=True)
+                checked += 1
+            except kubernetes_validate.SchemaNotFoundError:
+                # Gateway API kinds have no schema in kubernetes-validate (docs/cluster.md)
+                assert obj["kind"] == "HTTPRoute", relpath
+    assert checked >= 2 * (len(out.files) - 1)
+
+
+def test_invariants_hold(case):
+    _, _, out = case
+    assert invariants.check_all(out.objects) == []
+
+
+def test_objects_land_in_the_instance_namespace(case):
+    _, variant, out = case
+    assert out.namespaces() == [_ns(variant)]
+    assert out.get("Namespace", _ns(variant))
+    for obj in out.objects:
+        labels = obj["metadata"]["labels"]
+        assert labels["app.kubernetes.io/managed-by"] == "ome.k8s", obj["metadata"]["name"]
+        assert labels["app.kubernetes.io/part-of"] == "omero"
+        assert {"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"} <= set(labels)
+
+
+def test_secrets_are_redacted_and_never_rendered_elsewhere(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    server = out.get("Secret", f"{inst}-server", ns)
+    assert server["stringData"] == {"root-password": REDACTED, "db-password": REDACTED}
+    web = out.get("Secret", f"{inst}-web", ns)
+    assert web["stringData"] == {"secret-key": REDACTED, "redis-password": REDACTED}
+    for secret in out.by_kind("Secret"):
+        assert set(secret.get("stringData", {}).values()) == {REDACTED}
+        assert "data" not in secret
+    text = "".join(out.read(p) for p in out.files)
+    assert EXTERNAL_DB_PASSWORD not in text
+    assert EXTERNAL_DB_PASSWORD not in out.stdout
+
+
+def test_server_statefulset(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    sts = out.get("StatefulSet", f"{inst}-server", ns)
+    spec = sts["spec"]
+    assert spec["replicas"] == 1
+    pod = spec["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] >= 120
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 1000
+    containers = _containers(sts)
+    server = containers["omero-server"]
+    assert server["image"].startswith("docker.io/openmicroscopy/omero-server:5.6.")
+    env = _env(server)
+    assert env["CONFIG_omero_db_pass"]["valueFrom"]["secretKeyRef"] == {"name": f"{inst}-server", "key": "db-password"}
+    assert env["ROOTPASS"]["valueFrom"]["secretKeyRef"] == {"name": f"{inst}-server", "key": "root-password"}
+    assert server["command"] == ["/bin/bash", "-c"]
+    assert "omero certificates" in server["args"][0]
+    assert server["args"][0].rstrip().endswith("exec /usr/local/bin/entrypoint.sh")
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert server[probe]["exec"]["command"][-2:] == ["admin", "status"]
+    mounts = {m["mountPath"]: m for m in server["volumeMounts"]}
+    assert mounts["/OMERO"]["name"] == "data"
+    assert mounts["/opt/omero/server/OMERO.server/var"]["name"] == "var"
+    assert mounts["/opt/omero/server/config/ome-k8s.omero"]["subPath"] == "ome-k8s.omero"
+    (claim,) = spec["volumeClaimTemplates"]
+    assert claim["metadata"]["name"] == "data"
+    assert {v["name"]: v for v in pod["volumes"]}["var"]["emptyDir"]["sizeLimit"]
+    # the Blitz log reaches stdout through a native sidecar
+    log = containers["blitz-log"]
+    assert log["restartPolicy"] == "Always"
+    assert log["command"][-1] == "/opt/omero/server/OMERO.server/var/log/Blitz-0.log"
+
+
+def test_server_config_map(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    settings = _omero_config(out.get("ConfigMap", f"{inst}-server-config", ns), "ome-k8s.omero")
+    expected_host = variant.get("omero_database_host", f"{inst}-postgresql")
+    assert settings["omero.db.host"] == expected_host
+    assert settings["omero.db.name"] == "omero"
+    assert settings["omero.db.user"] == "omero"
+    assert settings["omero.db.port"] == "5432"
+    assert settings["omero.data.dir"] == "/OMERO"
+    websockets = variant.get("omero_websockets", True)
+    assert set(settings["omero.client.icetransports"].split(",")) == (
+        {"ssl", "tcp", "ws", "wss"} if websockets else {"ssl", "tcp"}
+    )
+    assert not [k for k in settings if "pass" in k.lower()]
+
+
+def test_server_services(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    websockets = variant.get("omero_websockets", True)
+    svc = out.get("Service", f"{inst}-server", ns)
+    ports = {p["port"] for p in svc["spec"]["ports"]}
+    assert ports == ({4063, 4064, 4065, 4066} if websockets else {4063, 4064})
+    clients = out.get("Service", f"{inst}-server-clients", ns)
+    assert clients["spec"]["type"] == "NodePort"
+    client_ports = {p["port"]: p for p in clients["spec"]["ports"]}
+    assert set(client_ports) == {4063, 4064}
+    if "omero_server_client_node_port_ssl" not in variant:
+        assert client_ports[4063]["nodePort"] == 30063
+        assert client_ports[4064]["nodePort"] == 30064
+    else:
+        assert "nodePort" not in client_ports[4064]
+
+
+def test_web_points_at_the_server_service(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    settings = _omero_config(out.get("ConfigMap", f"{inst}-web-config", ns), "50-ome-k8s.omero")
+    ((host, port, label),) = json.loads(settings["omero.web.server_list"])
+    svc = out.get("Service", host, ns)
+    assert svc["metadata"]["labels"]["app.kubernetes.io/component"] == "server"
+    assert port in {p["port"] for p in svc["spec"]["ports"]}
+    assert port == 4064
+    assert label == "omero"
+    assert settings["omero.web.session_engine"] == "django.contrib.sessions.backends.cache"
+    tls = variant.get("omero_tls", True)
+    assert settings["omero.web.secure"] == ("true" if tls else "false")
+    assert ("omero.web.secure_proxy_ssl_header" in settings) is tls
+
+
+def test_web_sessions_in_redis_with_the_password_from_the_secret(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    web = _containers(out.get("Deployment", f"{inst}-web", ns))["omero-web"]
+    names = [e["name"] for e in web["env"]]
+    env = _env(web)
+    assert env["OMERO_WEB_REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": f"{inst}-web",
+        "key": "redis-password",
+    }
+    assert env["CONFIG_omero_web_secret__key"]["valueFrom"]["secretKeyRef"]["key"] == "secret-key"
+    # $(VAR) is only substituted from variables defined earlier in the list
+    assert names.index("OMERO_WEB_REDIS_PASSWORD") < names.index("CONFIG_omero_web_caches")
+    caches = json.loads(env["CONFIG_omero_web_caches"]["value"])
+    location = caches["default"]["LOCATION"]
+    assert location == f"redis://:$(OMERO_WEB_REDIS_PASSWORD)@{inst}-redis:6379/0"
+    assert out.find("Service", f"{inst}-redis", ns) is not None
+
+
+def test_nginx_serves_static_and_proxies_like_omero_web_config_nginx(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    conf = out.get("ConfigMap", f"{inst}-web-nginx", ns)["data"]["default.conf"]
+    assert "server 127.0.0.1:4080" in conf
+    assert "client_max_body_size 0;" in conf
+    assert "location /static/" in conf
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
+    assert "proxy_read_timeout 600s;" in conf
+    websockets = variant.get("omero_websockets", True)
+    assert ("location /omero-ws" in conf) is websockets
+    assert ("proxy_set_header Upgrade $http_upgrade;" in conf) is websockets
+    if websockets:
+        assert f"proxy_pass http://{inst}-server:4065;" in conf
+    deployment = out.get("Deployment", f"{inst}-web", ns)
+    containers = _containers(deployment)
+    nginx = containers["nginx"]
+    assert nginx["image"].startswith("docker.io/nginxinc/nginx-unprivileged:")
+    assert nginx["securityContext"]["readOnlyRootFilesystem"] is True
+    assert "syncmedia" in containers["collect-static"]["command"][-1]
+    static = {m["name"]: m["mountPath"] for m in nginx["volumeMounts"]}["static"]
+    assert static in {m["mountPath"] for m in containers["collect-static"]["volumeMounts"]}
+    assert f"alias {static}/;" in conf
+
+
+def test_web_replicas_and_disruption_budget(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    replicas = _replicas(variant)
+    deployment = out.get("Deployment", f"{inst}-web", ns)
+    assert deployment["spec"]["replicas"] == replicas
+    pdbs = out.by_kind("PodDisruptionBudget", ns)
+    if replicas > 1:
+        (pdb,) = pdbs
+        assert 1 <= pdb["spec"]["maxUnavailable"] < replicas
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert invariants.selector_matches(pdb["spec"]["selector"], labels)
+    else:
+        assert pdbs == []
+
+
+def test_http_route_on_the_gateway(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    (route,) = out.by_kind("HTTPRoute", ns)
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["spec"]["hostnames"] == [variant.get("omero_hostname", "omero.lochy.openmicroscopy.org")]
+    tls = variant.get("omero_tls", True)
+    assert [p["sectionName"] for p in route["spec"]["parentRefs"]] == (["https"] if tls else ["http"])
+    for parent in route["spec"]["parentRefs"]:
+        assert (parent["kind"], parent["name"], parent["namespace"]) == ("Gateway", "ome-gateway", "ome-gateway")
+    svc = out.get("Service", f"{inst}-web", ns)
+    paths = {}
+    for rule in route["spec"]["rules"]:
+        (backend,) = rule["backendRefs"]
+        assert backend["name"] == svc["metadata"]["name"]
+        assert backend["port"] in {p["port"] for p in svc["spec"]["ports"]}
+        (match,) = rule["matches"]
+        paths[match["path"]["value"]] = rule["timeouts"]["request"]
+    websockets = variant.get("omero_websockets", True)
+    assert paths == ({"/omero-ws": "0s", "/": "600s"} if websockets else {"/": "600s"})
+
+
+def test_network_policies(case):
+    _, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    server_labels = out.get("StatefulSet", f"{inst}-server", ns)["spec"]["template"]["metadata"]["labels"]
+    web_labels = out.get("Deployment", f"{inst}-web", ns)["spec"]["template"]["metadata"]["labels"]
+    backup_labels = {**server_labels, "app.kubernetes.io/component": "db-backup"}
+
+    def admitted(component: str) -> list[dict]:
+        peers = []
+        for policy in out.by_kind("NetworkPolicy", ns):
+            selected = [
+                labels
+                for w, labels, _ in invariants.workloads(out.objects)
+                if labels.get("app.kubernetes.io/component") == component
+                and invariants.selector_matches(policy["spec"]["podSelector"], labels)
+            ]
+            if selected:
+                peers += [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+        return peers
+
+    redis_peers = admitted("cache")
+    assert redis_peers, "Redis is not protected by a NetworkPolicy"
+    assert any(invariants.selector_matches(p["podSelector"], web_labels) for p in redis_peers)
+    assert not any(invariants.selector_matches(p.get("podSelector"), server_labels) for p in redis_peers)
+
+    if variant.get("omero_database_external"):
+        assert out.find("StatefulSet", f"{inst}-postgresql", ns) is None
+    else:
+        db_peers = admitted("database")
+        assert db_peers, "PostgreSQL is not protected by a NetworkPolicy"
+        assert any(invariants.selector_matches(p["podSelector"], server_labels) for p in db_peers)
+        assert any(invariants.selector_matches(p["podSelector"], backup_labels) for p in db_peers)
+        assert not any(invariants.selector_matches(p["podSelector"], web_labels) for p in db_peers)
+
+    (web_policy,) = [
+        p for p in out.by_kind("NetworkPolicy", ns) if invariants.selector_matches(p["spec"]["podSelector"], web_labels)
+    ]
+    (rule,) = web_policy["spec"]["ingress"]
+    assert rule["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}}}
+    ]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8080}]
+
+
+def test_render_mode_skips_the_schema_check_and_says_so(case):
+    _, _, out = case
+    assert "the OMERO database schema check" in " ".join(out.stdout.split())
+
+
+def test_lochy_values_are_production_values():
+    values = yaml.safe_load(Path(harness.REPO_ROOT, LOCHY, "group_vars/all/omero.yml").read_text(encoding="utf-8"))
+    assert values["omero_web_replicas"] == 3
+    assert values["omero_tls"] is True
+    assert values["omero_websockets"] is True
+    assert not [k for k in values if "password" in k]
+
+
+BAD_STACK_INPUTS = [
+    ({"omero_database_external": True, "omero_database_host": ""}, "omero_database_host must name the external"),
+    (
+        {"omero_database_external": True, "omero_database_host": "pg.example.org"},
+        "omero_server_db_password must be given",
+    ),
+    ({"omero_hostname": ""}, "omero_hostname must be set"),
+    ({"omero_instance": "Omero_Prod"}, "omero_instance (Omero_Prod) a DNS label"),
+    ({"omero_web_replicas": 0}, "omero_web_replicas must be a whole number from 1 to 50 (got 0)"),
+    ({"omero_server_image_tag": "latest"}, "(never latest)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"), BAD_STACK_INPUTS, ids=[str(sorted(e.items())) for e, _ in BAD_STACK_INPUTS]
+)
+def test_bad_stack_input_fails_before_anything_is_rendered(tmp_path, extra, message):
+    proc = harness.run_playbook(PLAYBOOK, tmp_path, LOCHY, extra)
+    output = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode != 0, output[-5000:]
+    assert message in output, output[-5000:]
+    assert not list((tmp_path / "rendered").glob("*/*.yaml")), "objects were rendered before the failure"

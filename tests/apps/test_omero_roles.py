@@ -1,0 +1,171 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render-mode tests of ome.k8s.omero_server and ome.k8s.omero_web on their own: the schema decision fed
+with fake ome.k8s.omero_db_status results, the pre-upgrade backup Job, and bad input refused before
+anything is rendered."""
+
+from __future__ import annotations
+
+import re
+
+import harness
+import kubernetes_validate
+import pytest
+import yaml
+
+DECISION = "tests/apps/playbooks/omero_db_decision.yml"
+BACKUP = "tests/apps/playbooks/omero_db_backup.yml"
+COMPONENTS = "tests/apps/playbooks/omero_components.yml"
+VERSIONS = ("1.35.0", "1.37.0")
+
+
+def _decide(tmp_path, status, **extra):
+    variables = {"omero_test_db_status": status}
+    variables.update(extra)
+    return harness.run_playbook(DECISION, tmp_path, extra_vars=variables)
+
+
+def _backup_needed(proc) -> bool:
+    match = re.search(r"OMERO_TEST_BACKUP_NEEDED=(True|False)", proc.stdout)
+    assert match, proc.stdout[-5000:]
+    return match.group(1) == "True"
+
+
+@pytest.mark.parametrize(
+    ("state", "allowed", "backup"),
+    [
+        ("uninitialised", False, False),
+        ("current", False, False),
+        ("current", True, False),
+        ("upgrade_needed", True, True),
+    ],
+)
+def test_db_decision_goes_ahead(tmp_path, state, allowed, backup):
+    status = {"state": state, "current_version": "OMERO5.4", "current_patch": 0}
+    proc = _decide(tmp_path, status, omero_server_allow_db_upgrade=allowed)
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert _backup_needed(proc) is backup
+
+
+def test_db_decision_refuses_upgrade_not_allowed(tmp_path):
+    status = {"state": "upgrade_needed", "current_version": "OMERO5.3", "current_patch": 0}
+    proc = _decide(tmp_path, status)
+    assert proc.returncode != 0
+    assert "omero_server_allow_db_upgrade: true" in proc.stdout
+    assert "OMERO5.3__0" in proc.stdout
+    assert "OMERO_TEST_BACKUP_NEEDED" not in proc.stdout
+
+
+def test_db_decision_refuses_newer_schema(tmp_path):
+    status = {"state": "newer_than_expected", "current_version": "OMERO6.0", "current_patch": 1}
+    proc = _decide(tmp_path, status, omero_server_allow_db_upgrade=True)
+    assert proc.returncode != 0
+    assert "newer than OMERO5.4__0" in proc.stdout
+    assert "OMERO_TEST_BACKUP_NEEDED" not in proc.stdout
+
+
+def test_db_decision_refuses_unknown_state(tmp_path):
+    proc = _decide(tmp_path, {"state": "confused"}, omero_server_allow_db_upgrade=True)
+    assert proc.returncode != 0
+    assert "unknown state 'confused'" in proc.stdout
+
+
+def test_backup_job_renders_and_validates(render):
+    out = render(BACKUP)
+    (job,) = out.by_kind("Job", "omero")
+    assert re.fullmatch(r"omero-server-db-backup-\d{12}", job["metadata"]["name"])
+    assert len(job["metadata"]["name"]) <= 63
+    assert job["spec"]["backoffLimit"] == 0
+    pod = job["spec"]["template"]
+    assert pod["metadata"]["labels"]["app.kubernetes.io/component"] == "db-backup"
+    (container,) = pod["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "omero-server", "key": "db-password"}
+    assert "value" not in env["PGPASSWORD"]
+    assert env["PGHOST"]["value"] == "omero-postgresql"
+    assert container["command"][0] == "pg_dump"
+    assert pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"] == "omero-server-db-backup"
+    assert out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")
+    for obj in (job, out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")):
+        for version in VERSIONS:
+            kubernetes_validate.validate(obj, version, strict=True)
+
+
+@pytest.fixture(scope="module")
+def components(tmp_path_factory):
+    return harness.render(COMPONENTS, tmp_path=tmp_path_factory.mktemp("components"))
+
+
+def test_components_render_without_the_umbrella(components):
+    assert sorted(components.names("Secret", "omero")) == ["omero-server", "omero-web"]
+    sts = components.get("StatefulSet", "omero-server", "omero")
+    assert sts["spec"]["replicas"] == 1
+    web = components.get("Deployment", "omero-web", "omero")
+    assert web["spec"]["replicas"] == 1
+    # one replica: no disruption budget, it would block every drain
+    assert components.by_kind("PodDisruptionBudget") == []
+
+
+def test_statefulset_volume_claims_carry_no_version_label(components):
+    sts = components.get("StatefulSet", "omero-server", "omero")
+    (claim,) = sts["spec"]["volumeClaimTemplates"]
+    assert "app.kubernetes.io/version" not in claim["metadata"]["labels"]
+    assert sts["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == "5.6.17"
+
+
+def test_server_memory_limit_sets_jvm_system_memory(components):
+    cm = components.get("ConfigMap", "omero-server-config", "omero")
+    assert "config set -- omero.jvmcfg.system_memory 8192\n" in cm["data"]["ome-k8s.omero"]
+
+
+BAD_INPUTS = [
+    ({"omero_web_replicas": 0}, "omero_web_replicas must be a whole number from 1 to 50 (got 0)"),
+    ({"omero_web_replicas": -2}, "omero_web_replicas must be a whole number from 1 to 50 (got -2)"),
+    ({"omero_web_replicas": "three"}, "omero_web_replicas must be a whole number from 1 to 50 (got three)"),
+    ({"omero_web_replicas": 2.5}, "omero_web_replicas must be a whole number from 1 to 50 (got 2.5)"),
+    ({"omero_server_image_tag": "latest"}, "must be a pinned release version such as 5.6.17 (never latest)"),
+    ({"omero_server_image_tag": "5.6"}, "omero_server_image_tag (5.6) must be a pinned release version"),
+    ({"omero_web_image_tag": "latest"}, "omero_web_image_tag (latest) and"),
+    ({"omero_web_nginx_image_tag": "stable"}, "omero_web_nginx_image_tag (stable) must be pinned"),
+    (
+        {"omero_server_generate_secrets": False, "omero_server_root_password": "s3cret-root"},
+        "omero_server_generate_secrets is false, so omero_server_root_password and omero_server_db_password "
+        "must both be set (for example from Ansible Vault); missing: omero_server_db_password.",
+    ),
+    ({"omero_web_generate_secrets": False}, "omero_web_generate_secrets is false, so omero_web_secret_key"),
+    ({"omero_web_redis_password": "has/slash@and:colon"}, "the Redis password may only hold letters"),
+    ({"omero_server_config": {"omero.ldap.password": "x"}}, "move these properties out: omero.ldap.password"),
+    ({"omero_web_config": {"omero.web.caches": "{}"}}, "move these properties out: omero.web.caches"),
+    ({"omero_server_client_node_port_ssl": 4064}, "must be 0 (chosen by Kubernetes) or in 30000..32767"),
+    ({"omero_web_pdb_max_unavailable": 3, "omero_web_replicas": 3}, "must be at least 1 and below"),
+    ({"omero_server_client_service_type": "ExternalName"}, "omero_server_client_service_type"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUTS, ids=[str(sorted(e.items())) for e, _ in BAD_INPUTS])
+def test_bad_input_fails_before_anything_is_rendered(tmp_path, extra, message):
+    proc = harness.run_playbook(COMPONENTS, tmp_path, extra_vars=extra)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-5000:]
+    assert message in " ".join(output.split()), output[-5000:]
+    assert not list((tmp_path / "rendered").glob("*/*.yaml")), "objects were rendered before the failure"
+    for secret in ("s3cret-root", "has/slash@and:colon"):
+        if secret in str(extra.values()):
+            assert secret not in output
+
+
+@pytest.mark.parametrize("role", ["omero", "omero_server", "omero_web"])
+def test_argument_specs_defaults_and_readme_agree(role):
+    root = harness.REPO_ROOT / "roles" / role
+    options = yaml.safe_load((root / "meta/argument_specs.yml").read_text(encoding="utf-8"))["argument_specs"]["main"]
+    defaults = yaml.safe_load((root / "defaults/main.yml").read_text(encoding="utf-8"))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    names = set(options["options"])
+    assert set(defaults) <= names, f"undocumented defaults: {sorted(set(defaults) - names)}"
+    assert all(name.startswith(f"{role}_") for name in defaults)
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert missing == [], f"{role}/README.md does not describe {missing}"
+    for name, spec in options["options"].items():
+        assert spec.get("description"), name
+        assert spec.get("type"), name
+        if name in defaults and "default" in spec and not isinstance(defaults[name], str):
+            assert spec["default"] == defaults[name], name

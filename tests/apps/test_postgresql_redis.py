@@ -1,0 +1,136 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render ome.k8s.postgresql and ome.k8s.redis with a client, then check objects and invariants."""
+
+from __future__ import annotations
+
+import pytest
+from invariants import check_all
+
+PLAYBOOK = "tests/apps/playbooks/postgresql_redis.yml"
+EXTERNAL = "tests/apps/playbooks/postgresql_external.yml"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    import harness
+
+    return harness.render(PLAYBOOK, tmp_path=tmp_path_factory.mktemp("pg-redis"))
+
+
+def _container(workload, name):
+    spec = workload["spec"]
+    pod = spec["jobTemplate"]["spec"]["template"]["spec"] if workload["kind"] == "CronJob" else spec["template"]["spec"]
+    return next(c for c in pod["containers"] if c["name"] == name)
+
+
+def test_invariants_hold(rendered):
+    assert check_all(rendered.objects) == []
+
+
+def test_postgresql_outputs_follow_the_naming_convention(rendered):
+    secret = rendered.get("Secret", "demo-db-credentials", "demo")
+    assert sorted(secret["stringData"]) == ["database", "host", "password", "port", "username"]
+    assert set(secret["stringData"].values()) == {"<redacted>"}
+    svc = rendered.get("Service", "demo-db", "demo")
+    assert svc["spec"]["ports"][0]["port"] == 5432
+    assert rendered.get("Service", "demo-db-headless", "demo")["spec"]["clusterIP"] == "None"
+
+
+def test_postgresql_statefulset(rendered):
+    sts = rendered.get("StatefulSet", "demo-db", "demo")
+    pod = sts["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsUser"] == 999
+    c = _container(sts, "postgresql")
+    assert c["image"].startswith("docker.io/library/postgres:17.")
+    assert {"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"} in c["env"]
+    assert c["args"] == ["-c", "max_connections=150"]
+    assert "pg_isready" in " ".join(c["readinessProbe"]["exec"]["command"])
+    assert sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "10Gi"
+
+
+def test_postgresql_backup(rendered):
+    cron = rendered.get("CronJob", "demo-db-backup", "demo")
+    c = _container(cron, "pg-dump")
+    script = c["command"][-1]
+    assert "pg_dump --format=custom" in script
+    assert "-mtime" in script
+    assert {"name": "KEEP", "value": "3"} in c["env"]
+    assert {"name": "RETENTION_DAYS", "value": "14"} in c["env"]
+    assert rendered.get("PersistentVolumeClaim", "demo-db-backup", "demo")
+    peers = rendered.get("NetworkPolicy", "demo-db", "demo")["spec"]["ingress"][0]["from"]
+    assert [p["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for p in peers] == ["postgresql", "demo-app"]
+    assert peers[0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "backup"
+
+
+def test_redis(rendered):
+    sts = rendered.get("StatefulSet", "demo-cache", "demo")
+    c = _container(sts, "redis")
+    env = {e["name"]: e for e in c["env"]}
+    assert env["REDISCLI_AUTH"]["valueFrom"]["secretKeyRef"] == {"name": "demo-cache-credentials", "key": "password"}
+    assert "value" not in env["REDIS_PASSWORD"]
+    assert "requirepass" in c["command"][-1]
+    conf = rendered.get("ConfigMap", "demo-cache-config", "demo")["data"]["redis.conf"]
+    assert "requirepass" not in conf
+    assert "maxmemory 256mb" in conf
+    assert rendered.get("Secret", "demo-cache-credentials", "demo")["stringData"] == {"password": "<redacted>"}
+    peers = rendered.get("NetworkPolicy", "demo-cache", "demo")["spec"]["ingress"][0]["from"]
+    assert peers == [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "demo-app", "app.kubernetes.io/instance": "demo"}}}
+    ]
+
+
+def test_every_object_carries_the_standard_labels(rendered):
+    for obj in rendered.objects:
+        if (
+            obj["metadata"]["namespace" if obj["kind"] != "Namespace" else "name"] == "demo"
+            and obj["kind"] != "Namespace"
+        ):
+            labels = obj["metadata"].get("labels") or {}
+            assert labels.get("app.kubernetes.io/managed-by") == "ome.k8s", obj["metadata"]["name"]
+            assert "app.kubernetes.io/part-of" in labels, obj["metadata"]["name"]
+
+
+def test_backup_can_be_disabled(render):
+    out = render(PLAYBOOK, extra_vars={"demo_backup": False})
+    assert out.find("CronJob", "demo-db-backup", "demo") is None
+    assert out.find("PersistentVolumeClaim", "demo-db-backup", "demo") is None
+    peers = out.get("NetworkPolicy", "demo-db", "demo")["spec"]["ingress"][0]["from"]
+    assert len(peers) == 1
+    assert check_all(out.objects) == []
+
+
+def test_external_database_has_no_workload(render):
+    out = render(EXTERNAL)
+    assert out.by_kind("StatefulSet") == []
+    assert out.by_kind("CronJob") == []
+    svc = out.get("Service", "ext-db", "demo")
+    assert svc["spec"] == {
+        "type": "ExternalName",
+        "externalName": "db.example.org",
+        "ports": [{"name": "postgresql", "port": 5433, "protocol": "TCP"}],
+    }
+    assert sorted(out.get("Secret", "ext-db-credentials", "demo")["stringData"]) == [
+        "database",
+        "host",
+        "password",
+        "port",
+        "username",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "message"),
+    [
+        ({"pg_name": "Bad_Name"}, "postgresql_name (Bad_Name) must be a DNS label"),
+        ({"pg_clients": []}, "postgresql_allowed_clients must list at least one"),
+        ({"pg_image": "postgres:latest"}, "needs a pinned tag other"),
+        ({"pg_image": "postgres"}, "needs a pinned tag other"),
+        ({"pg_schedule": "every night"}, "5-field cron expression"),
+        ({"pg_external": True}, "postgresql_host and postgresql_password must be given"),
+        ({"redis_clients": [{}]}, "redis_allowed_clients at"),
+        ({"redis_policy": "lru"}, "redis_maxmemory_policy must be one of"),
+    ],
+)
+def test_bad_input_is_rejected_with_a_clear_message(render_fail, extra_vars, message):
+    output = render_fail("tests/apps/playbooks/postgresql_redis_inputs.yml", extra_vars=extra_vars)
+    assert message in " ".join(output.split()), output[-3000:]

@@ -1,0 +1,287 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render-mode tests of ome.k8s.redmine and playbooks/redmine.yml."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import io
+import shutil
+import subprocess
+import tarfile
+import threading
+
+import harness
+import pytest
+from invariants import check_all
+
+EXTERNAL = "tests/apps/playbooks/redmine_external_db.yml"
+PLAYBOOK = "playbooks/redmine.yml"
+LOCHY = "inventories/lochy"
+NS = "redmine"
+
+
+def _env(container):
+    return {e["name"]: e for e in container.get("env") or []}
+
+
+@pytest.fixture(scope="module")
+def external(tmp_path_factory):
+    """Redmine against an external database, with two plugins and a theme."""
+    return harness.render(EXTERNAL, tmp_path=tmp_path_factory.mktemp("redmine-external"))
+
+
+@pytest.fixture(scope="module")
+def lochy(tmp_path_factory):
+    """playbooks/redmine.yml with the lochy inventory (bundled PostgreSQL)."""
+    return harness.render(PLAYBOOK, inventory=LOCHY, tmp_path=tmp_path_factory.mktemp("redmine-lochy"))
+
+
+@pytest.mark.slow
+def test_lochy_renders_redmine_with_its_own_database(lochy):
+    assert check_all(lochy.objects) == []
+    assert lochy.namespaces() == [NS]
+    dep = lochy.get("Deployment", "redmine", namespace=NS)
+    env = _env(dep["spec"]["template"]["spec"]["containers"][0])
+    assert env["REDMINE_DB_POSTGRES"]["value"] == "redmine-postgresql"
+    assert env["REDMINE_DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "redmine-postgresql-credentials",
+        "key": "password",
+    }
+    lochy.get("Service", "redmine-postgresql", namespace=NS)
+    sts = lochy.get("StatefulSet", "redmine-postgresql", namespace=NS)
+    assert sts["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/part-of"] == "redmine"
+    assert lochy.get("HTTPRoute", "redmine", namespace=NS)["spec"]["hostnames"] == ["redmine.lochy.openmicroscopy.org"]
+    pvc = lochy.get("PersistentVolumeClaim", "redmine-files", namespace=NS)
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "50Gi"
+    assert pvc["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert "storageClassName" not in pvc["spec"]
+
+
+@pytest.mark.slow
+def test_database_accepts_only_redmine_and_its_backup(lochy):
+    policy = lochy.get("NetworkPolicy", "redmine-postgresql", namespace=NS)
+    peers = [p["podSelector"]["matchLabels"] for p in policy["spec"]["ingress"][0]["from"]]
+    redmine_pods = lochy.get("Deployment", "redmine", namespace=NS)["spec"]["template"]["metadata"]["labels"]
+    backup = lochy.get("CronJob", "redmine-postgresql-backup", namespace=NS)
+    backup_pods = backup["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    files_backup = lochy.get("CronJob", "redmine-files-backup", namespace=NS)
+    files_pods = files_backup["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+
+    def admitted(labels):
+        return any(all(labels.get(k) == v for k, v in peer.items()) for peer in peers)
+
+    assert admitted(redmine_pods)
+    assert admitted(backup_pods)
+    assert not admitted(files_pods)
+    assert len(peers) == 2
+
+
+@pytest.mark.slow
+def test_external_db_deployment(external):
+    dep = external.get("Deployment", "redmine", namespace=NS)
+    pod = dep["spec"]["template"]["spec"]
+    (redmine,) = pod["containers"]
+    env = _env(redmine)
+    assert redmine["image"] == "docker.io/library/redmine:6.0.9-bookworm"
+    assert env["REDMINE_DB_POSTGRES"]["value"] == "db.example.org"
+    assert env["REDMINE_DB_PORT"]["value"] == "5432"
+    assert env["REDMINE_DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "redmine-db", "key": "password"}
+    assert env["REDMINE_SECRET_KEY_BASE"]["valueFrom"]["secretKeyRef"] == {
+        "name": "redmine-secrets",
+        "key": "secret-key-base",
+    }
+    assert env["REDMINE_PLUGINS_MIGRATE"]["value"] == "1"
+    assert pod["securityContext"]["runAsUser"] == 999 and pod["securityContext"]["runAsNonRoot"] is True
+    assert dep["spec"]["strategy"]["type"] == "Recreate"
+    mounts = {m["mountPath"]: m["name"] for m in redmine["volumeMounts"]}
+    assert mounts == {
+        "/usr/src/redmine/files": "files",
+        "/usr/src/redmine/plugins": "plugins",
+        "/usr/src/redmine/themes": "themes",
+    }
+    (init,) = pod["initContainers"]
+    assert init["command"] == ["/bin/bash", "/scripts/fetch-extensions.sh"]
+    assert {m["mountPath"] for m in init["volumeMounts"]} == {"/scripts", "/extensions/plugins", "/extensions/themes"}
+    # The secret key base Secret is rendered with placeholders only.
+    secret = external.get("Secret", "redmine-secrets", namespace=NS)
+    assert secret["stringData"] == {"secret-key-base": "<redacted>"}
+    assert external.find("StatefulSet", "redmine-postgresql", namespace=NS) is None
+
+
+@pytest.mark.slow
+def test_external_db_invariants(external):
+    # The external database's password Secret is created by the site, not by the role.
+    assert check_all(external.objects) == [
+        "references_exist: Deployment/redmine/redmine: container redmine env REDMINE_DB_PASSWORD "
+        "references missing Secret redmine-db",
+    ]
+
+
+@pytest.mark.slow
+def test_route_service_and_policy(external):
+    route = external.get("HTTPRoute", "redmine", namespace=NS)
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["spec"]["hostnames"] == ["redmine.test.example"]
+    assert route["spec"]["parentRefs"] == [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": "ome-gateway",
+            "namespace": "ome-gateway",
+            "sectionName": "https",
+        }
+    ]
+    (rule,) = route["spec"]["rules"]
+    (backend,) = rule["backendRefs"]
+    assert rule["timeouts"]["request"] == "300s"
+    svc = external.get("Service", backend["name"], namespace=NS)
+    assert backend["port"] in [p["port"] for p in svc["spec"]["ports"]]
+    policy = external.get("NetworkPolicy", "redmine", namespace=NS)
+    (ingress,) = policy["spec"]["ingress"]
+    assert ingress["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}}}
+    ]
+    assert ingress["ports"] == [{"port": 3000, "protocol": "TCP"}]
+
+
+@pytest.mark.slow
+def test_files_backup_cronjob(external):
+    cron = external.get("CronJob", "redmine-files-backup", namespace=NS)
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    claims = {v["name"]: v["persistentVolumeClaim"] for v in pod["volumes"]}
+    assert claims["files"] == {"claimName": "redmine-files", "readOnly": True}
+    assert claims["backup"] == {"claimName": "redmine-files-backup"}
+    external.get("PersistentVolumeClaim", "redmine-files-backup", namespace=NS)
+    # local-path volumes are ReadWriteOnce: the backup runs on the node of the Redmine pod.
+    affinity = pod["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
+    assert affinity["labelSelector"]["matchLabels"]["app.kubernetes.io/name"] == "redmine"
+    assert "tail -n +$((7 + 1))" in pod["containers"][0]["command"][2]
+
+
+def _script(rendered):
+    return rendered.get("ConfigMap", "redmine-extensions", namespace=NS)["data"]["fetch-extensions.sh"]
+
+
+@pytest.mark.slow
+def test_extension_script_lists_every_entry(external):
+    script = _script(external)
+    assert (
+        "fetch_archive plugins redmine_checklists https://example.org/redmine_checklists-3.1.tar.gz "
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    ) in script
+    assert "fetch_git plugins redmine_git_hosting https://example.org/redmine_git_hosting.git 6.0.0" in script
+    assert "fetch_git themes purplemine2 https://example.org/purplemine2.git ''" in script
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.slow
+def test_extension_script_fetches_archives_and_git(tmp_path, render):
+    """Run the rendered init script for real: a tar.gz over HTTP (checksum checked) and a git tag."""
+    if not shutil.which("git") or not shutil.which("wget"):
+        pytest.skip("git and wget are needed to run the fetch script")
+    serve = tmp_path / "serve"
+    serve.mkdir()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        data = b"Redmine::Plugin.register :demo do\nend\n"
+        info = tarfile.TarInfo("demo-1.0/init.rb")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    archive = buf.getvalue()
+    (serve / "demo-1.0.tar.gz").write_bytes(archive)
+    repo = tmp_path / "theme.git"
+    git = ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", "-C", str(repo)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "stylesheets").mkdir()
+    (repo / "stylesheets" / "application.css").write_text("body {}\n")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "v1"], check=True)
+    subprocess.run([*git, "tag", "v1"], check=True)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=serve))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = "http://127.0.0.1:%d" % server.server_port
+        good = hashlib.sha256(archive).hexdigest()
+        extra = {
+            "redmine_db_external": True,
+            "redmine_db_host": "db",
+            "redmine_db_password_secret": "s",
+            "redmine_plugins": [{"name": "demo", "url": base + "/demo-1.0.tar.gz", "sha256": good}],
+            "redmine_themes": [{"name": "plain", "git": "file://%s" % repo, "version": "v1"}],
+        }
+        out = render(PLAYBOOK, extra_vars=extra)
+        dest = tmp_path / "ext"
+        done = subprocess.run(
+            ["bash", "-c", _script(out)],
+            env={"PATH": "/usr/bin:/bin", "EXTENSIONS_DIR": str(dest), "HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert (dest / "plugins" / "demo" / "init.rb").read_bytes().startswith(b"Redmine::Plugin")
+        assert (dest / "themes" / "plain" / "stylesheets" / "application.css").exists()
+        assert not (dest / "themes" / "plain" / ".git").exists()
+
+        # A wrong checksum stops the pod from starting with a half-fetched plugin.
+        extra["redmine_plugins"][0]["sha256"] = "0" * 64
+        out = render(PLAYBOOK, extra_vars=extra, render_dir=tmp_path / "bad")
+        done = subprocess.run(
+            ["bash", "-c", _script(out)],
+            env={"PATH": "/usr/bin:/bin", "EXTENSIONS_DIR": str(tmp_path / "ext2"), "HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode != 0
+        assert not (tmp_path / "ext2" / "plugins" / "demo").exists()
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.slow
+def test_no_plugins_means_no_init_container(render):
+    out = render(EXTERNAL, extra_vars={"redmine_plugins": [], "redmine_themes": []})
+    pod = out.get("Deployment", "redmine", namespace=NS)["spec"]["template"]["spec"]
+    assert "initContainers" not in pod
+    assert out.find("ConfigMap", "redmine-extensions", namespace=NS) is None
+    assert "REDMINE_PLUGINS_MIGRATE" not in _env(pod["containers"][0])
+
+
+@pytest.mark.slow
+def test_rerender_changes_nothing(tmp_path):
+    first = harness.run_playbook(EXTERNAL, tmp_path)
+    assert first.returncode == 0, first.stdout[-3000:]
+    again = harness.run_playbook(EXTERNAL, tmp_path)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert harness.changed_count(again.stdout) == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"redmine_image": "docker.io/library/redmine:latest"}, "pinned to a tag other than latest"),
+        ({"redmine_image": "docker.io/library/redmine"}, "pinned to a tag other than latest"),
+        ({"redmine_hostname": ""}, "redmine_hostname"),
+        ({"redmine_namespace": "Redmine_NS"}, "must be DNS labels"),
+        ({"redmine_db_password_secret": ""}, "set redmine_db_host and redmine_db_password_secret"),
+        ({"redmine_plugins": [{"name": "x"}]}, "redmine_plugins[0] (x: give url or git)"),
+        ({"redmine_plugins": [{"name": "x", "url": "https://e/x.zip"}]}, "url must be an http(s) tar archive"),
+        ({"redmine_plugins": [{"name": "x", "git": "g", "url": "https://e/x.tgz"}]}, "give url or git"),
+        ({"redmine_themes": [{"name": "a", "git": "g"}, {"name": "a", "git": "h"}]}, "duplicate name a"),
+        ({"redmine_plugins": [{"name": "../x", "git": "g"}]}, "redmine_plugins[0] (name)"),
+        ({"redmine_plugins": [{"name": "x", "url": "https://e/x.tgz", "sha256": "abc"}]}, "64 hex digits"),
+        ({"redmine_db_ssl_mode": "sometimes"}, "redmine_db_ssl_mode"),
+    ],
+)
+def test_bad_settings_are_refused(render_fail, extra, message):
+    output = render_fail(EXTERNAL, extra_vars=extra)
+    assert message in output
+    assert "Write the files of changed objects" not in output

@@ -1,0 +1,195 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render-mode tests of ome.k8s.omero_training (playbooks/training.yml) and playbooks/training_reset.yml."""
+
+from __future__ import annotations
+
+import json
+
+import harness
+import pytest
+from invariants import check_all
+
+PLAYBOOK = "playbooks/training.yml"
+RESET = "playbooks/training_reset.yml"
+LIST = "tests/apps/playbooks/training_list.yml"
+LOCHY = "inventories/lochy"
+NS = "omero-training"
+
+
+def _job(out, namespace):
+    (job,) = [j for j in out.by_kind("Job", namespace) if j["metadata"]["name"].startswith(namespace + "-accounts-")]
+    return job
+
+
+@pytest.fixture(scope="module")
+def lochy(tmp_path_factory):
+    return harness.render(PLAYBOOK, inventory=LOCHY, tmp_path=tmp_path_factory.mktemp("training-lochy"))
+
+
+@pytest.mark.slow
+def test_lochy_training_instance(lochy):
+    assert check_all(lochy.objects) == []
+    assert lochy.namespaces() == [NS]
+    # A whole OMERO of its own, with training values, not production's.
+    lochy.get("StatefulSet", "omero-training-server", namespace=NS)
+    lochy.get("StatefulSet", "omero-training-postgresql", namespace=NS)
+    web = lochy.get("Deployment", "omero-training-web", namespace=NS)
+    assert web["spec"]["replicas"] == 1
+    routes = lochy.by_kind("HTTPRoute", NS)
+    assert [h for r in routes for h in r["spec"]["hostnames"]] == ["omero-training.lochy.openmicroscopy.org"]
+    node_ports = [p.get("nodePort") for s in lochy.by_kind("Service", NS) for p in s["spec"]["ports"]]
+    assert 30063 not in node_ports and 30064 not in node_ports
+    assert all(o["metadata"].get("namespace") in (None, NS) for o in lochy.objects)
+    assert not lochy.by_kind("Deployment", "omero")
+
+
+@pytest.mark.slow
+def test_lochy_accounts(lochy):
+    spec = json.loads(lochy.get("ConfigMap", "omero-training-accounts", namespace=NS)["data"]["accounts.json"])
+    names = [u["name"] for u in spec["users"]]
+    assert names == ["user-%02d" % i for i in range(1, 31)]
+    assert all(u["groups"] == ["workshop", "workshop-shared"] for u in spec["users"])
+    assert spec["groups"] == [
+        {"name": "workshop", "permissions": "read-annotate"},
+        {"name": "workshop-shared", "permissions": "read-write"},
+    ]
+    assert spec["sample_data"] is None
+    secret = lochy.get("Secret", "omero-training-accounts", namespace=NS)
+    assert sorted(secret["stringData"]) == names
+    assert set(secret["stringData"].values()) == {"<redacted>"}
+
+    job = _job(lochy, NS)
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"][:3] == [
+        "/opt/omero/server/venv3/bin/python",
+        "/scripts/omero_training_accounts.py",
+        "apply",
+    ]
+    assert container["command"][container["command"].index("--host") + 1] == "omero-training-server"
+    assert container["image"].startswith("docker.io/openmicroscopy/omero-server:")
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["passwords"]["secret"]["secretName"] == "omero-training-accounts"
+    assert volumes["root-password"]["secret"] == {
+        "secretName": "omero-training-server",
+        "defaultMode": 288,
+        "items": [{"key": "root-password", "path": "root-password"}],
+    }
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+    assert "sample" not in volumes
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+@pytest.mark.slow
+def test_explicit_list_with_sample_data(render):
+    out = render(LIST)
+    spec = json.loads(out.get("ConfigMap", "workshop-accounts", namespace="workshop")["data"]["accounts.json"])
+    assert spec["users"] == [
+        {"name": "alice", "first_name": "alice", "last_name": "Training", "groups": ["course"]},
+        {"name": "bob", "first_name": "Bob", "last_name": "Builder", "groups": ["shared"]},
+    ]
+    assert spec["sample_data"] == {"path": "/sample/confocal", "dataset": "Sample data"}
+    pod = _job(out, "workshop")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["sample"]["persistentVolumeClaim"] == {"claimName": "sample-images", "readOnly": True}
+    # The import CLI (Java) may write outside /tmp: only then is the root file system writable.
+    assert pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is False
+    # The sample volume is the site's, not rendered by the role.
+    assert check_all(out.objects) == [
+        "references_exist: Job/workshop/%s: volume sample references missing PersistentVolumeClaim sample-images"
+        % _job(out, "workshop")["metadata"]["name"],
+    ]
+
+
+@pytest.mark.slow
+def test_same_accounts_same_job_other_accounts_new_job(tmp_path):
+    first = harness.run_playbook(PLAYBOOK, tmp_path, LOCHY)
+    assert first.returncode == 0, first.stdout[-3000:]
+    again = harness.run_playbook(PLAYBOOK, tmp_path, LOCHY)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert harness.changed_count(again.stdout) == 0
+    objects, _ = harness.load_rendered(tmp_path / "rendered")
+    before = [o["metadata"]["name"] for o in objects if o["kind"] == "Job" and "-accounts-" in o["metadata"]["name"]]
+    more = harness.run_playbook(PLAYBOOK, tmp_path, LOCHY, {"omero_training_users": 31})
+    assert more.returncode == 0, more.stdout[-3000:]
+    objects, _ = harness.load_rendered(tmp_path / "rendered")
+    after = [o["metadata"]["name"] for o in objects if o["kind"] == "Job" and "-accounts-" in o["metadata"]["name"]]
+    assert len(before) == len(after) == 1
+    assert before != after
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"omero_training_users": []}, "users: the list is empty"),
+        ({"omero_training_users": ["ann", "bob", "ann"]}, "users: duplicate names ann"),
+        ({"omero_training_users": ["ann", "no spaces"]}, "user name 'no spaces' is invalid"),
+        ({"omero_training_users": ["root"]}, "user name 'root' is reserved by OMERO"),
+        (
+            {"omero_training_groups": [{"name": "g", "permissions": "public"}], "omero_training_default_groups": []},
+            "group 'g': unknown permission level 'public'",
+        ),
+        ({"omero_training_default_groups": ["nope"]}, "user 'user-01': groups nope are not declared in groups"),
+        ({"omero_training_users": 0}, "users: the count must be at least 1, got 0"),
+    ],
+)
+def test_bad_accounts_fail_before_anything_is_rendered(render_fail, extra, message):
+    output = render_fail(PLAYBOOK, LOCHY, extra)
+    assert "ERROR: invalid training accounts: " + message in output
+    assert "Write the files of changed objects" not in output
+
+
+def test_training_namespace_equal_to_production_is_refused(render_fail):
+    output = render_fail(PLAYBOOK, LOCHY, {"omero_training_namespace": "omero"})
+    assert "Refusing to work on namespace 'omero': it is the production OMERO namespace" in output
+    assert "Write the files of changed objects" not in output
+
+
+# --------------------------------------------------------------------------- #
+# playbooks/training_reset.yml
+# --------------------------------------------------------------------------- #
+def test_reset_refuses_without_confirmation(tmp_path):
+    proc = harness.run_playbook(RESET, tmp_path, LOCHY)
+    assert proc.returncode != 0
+    assert (
+        "Not resetting: this deletes every OMERO image, account and database row in namespace "
+        "'omero-training'. Confirm with -e omero_training_reset_confirm=omero-training"
+    ) in proc.stdout
+    assert "Stop the training workloads" not in proc.stdout
+
+
+def test_reset_refuses_a_wrong_confirmation(tmp_path):
+    proc = harness.run_playbook(RESET, tmp_path, LOCHY, {"omero_training_reset_confirm": "omero"})
+    assert proc.returncode != 0
+    assert "Not resetting" in proc.stdout
+    assert "Stop the training workloads" not in proc.stdout
+
+
+@pytest.mark.parametrize("confirm", ["", "omero"])
+def test_reset_refuses_the_production_namespace_first(tmp_path, confirm):
+    proc = harness.run_playbook(
+        RESET, tmp_path, LOCHY, {"omero_training_namespace": "omero", "omero_training_reset_confirm": confirm}
+    )
+    assert proc.returncode != 0
+    assert "Refusing to work on namespace 'omero': it is the production OMERO namespace" in proc.stdout
+    assert "Not resetting" not in proc.stdout
+    assert "Stop the training workloads" not in proc.stdout
+
+
+def test_reset_follows_the_inventorys_production_namespace(tmp_path):
+    # The production namespace comes from the omero role's variable, whatever it is called on a site.
+    proc = harness.run_playbook(
+        RESET, tmp_path, LOCHY, {"omero_namespace": "omero-training", "omero_training_reset_confirm": "omero-training"}
+    )
+    assert proc.returncode != 0
+    assert "Refusing to work on namespace 'omero-training'" in proc.stdout
+
+
+@pytest.mark.slow
+def test_confirmed_reset_renders_a_fresh_instance(render):
+    out = render(RESET, LOCHY, {"omero_training_reset_confirm": NS})
+    text = out.stdout
+    assert "Render mode, not deleted" in text
+    assert "app.kubernetes.io/part-of=omero-training" in text
+    _job(out, NS)
+    assert check_all(out.objects) == []

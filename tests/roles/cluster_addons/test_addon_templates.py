@@ -1,0 +1,221 @@
+"""Render ome.k8s.cluster_addons through ansible-playbook (render mode) and check each object."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import kubernetes_validate
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+PLAYBOOK = pathlib.Path(__file__).with_name("render.yml")
+VALIDATE_VERSIONS = ("1.35.0", "1.37.0")
+CORE_GROUPS = ("v1", "apps/v1", "storage.k8s.io/v1", "rbac.authorization.k8s.io/v1")
+
+
+def run(tmp_path, **settings):
+    out = tmp_path / "render"
+    settings = dict(settings, cluster_addons_render_dir=str(out), ansible_python_interpreter=sys.executable)
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", HOME=str(tmp_path), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
+    command = [
+        str(pathlib.Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        json.dumps(settings),
+        str(PLAYBOOK),
+    ]
+    result = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300)
+    return result, out
+
+
+def rendered(out):
+    objects = {}
+    for path in sorted(out.rglob("*.yaml")):
+        objects[str(path.relative_to(out))] = yaml.safe_load(path.read_text())
+    return objects
+
+
+def check_core_schemas(objects):
+    for name, obj in objects.items():
+        if obj["apiVersion"] in CORE_GROUPS:
+            for version in VALIDATE_VERSIONS:
+                kubernetes_validate.validate(obj, version, strict=True)
+        else:
+            assert obj["apiVersion"] in (
+                "operator.tigera.io/v1",
+                "gateway.networking.k8s.io/v1",
+                "gateway.envoyproxy.io/v1alpha1",
+            ), name
+
+
+def test_defaults_local_path_and_gateway(tmp_path):
+    result, out = run(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    objects = rendered(out)
+    assert sorted(objects) == [
+        "calico/installation-default.yaml",
+        "gateway/envoyproxy-ome-envoy.yaml",
+        "gateway/gateway-ome-gateway.yaml",
+        "gateway/gatewayclass-ome-envoy.yaml",
+        "gateway/httproute-https-redirect.yaml",
+        "gateway/namespace-ome-gateway.yaml",
+        "local-path/configmap-local-path-config.yaml",
+        "local-path/storageclass-local-path.yaml",
+    ]
+    check_core_schemas(objects)
+
+    pool = objects["calico/installation-default.yaml"]["spec"]["calicoNetwork"]["ipPools"]
+    assert pool == [
+        {
+            "name": "default-ipv4-ippool",
+            "cidr": "10.244.0.0/16",
+            "blockSize": 26,
+            "encapsulation": "VXLANCrossSubnet",
+            "natOutgoing": "Enabled",
+            "nodeSelector": "all()",
+        }
+    ]
+    assert "registry" not in objects["calico/installation-default.yaml"]["spec"]
+
+    storage_class = objects["local-path/storageclass-local-path.yaml"]
+    assert storage_class["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert storage_class["provisioner"] == "rancher.io/local-path"
+    assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
+    assert storage_class["reclaimPolicy"] == "Retain"
+    config = json.loads(objects["local-path/configmap-local-path-config.yaml"]["data"]["config.json"])
+    assert config == {
+        "nodePathMap": [{"node": "DEFAULT_PATH_FOR_NON_LISTED_NODES", "paths": ["/var/lib/local-path-provisioner"]}]
+    }
+
+    gateway = objects["gateway/gateway-ome-gateway.yaml"]
+    assert gateway["metadata"] == {
+        "name": "ome-gateway",
+        "namespace": "ome-gateway",
+        "labels": {
+            "app.kubernetes.io/managed-by": "ome.k8s",
+            "app.kubernetes.io/name": "ome-gateway",
+            "app.kubernetes.io/part-of": "ome-k8s-cluster",
+        },
+    }
+    assert gateway["spec"]["gatewayClassName"] == "ome-envoy"
+    listeners = {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
+    assert (listeners["http"]["protocol"], listeners["http"]["port"]) == ("HTTP", 80)
+    assert (listeners["https"]["protocol"], listeners["https"]["port"]) == ("HTTPS", 443)
+    assert listeners["https"]["tls"] == {
+        "mode": "Terminate",
+        "certificateRefs": [{"group": "", "kind": "Secret", "name": "ome-gateway-tls"}],
+    }
+    for listener in listeners.values():
+        assert listener["allowedRoutes"] == {"namespaces": {"from": "All"}}
+
+    gateway_class = objects["gateway/gatewayclass-ome-envoy.yaml"]
+    assert gateway_class["spec"]["controllerName"] == "gateway.envoyproxy.io/gatewayclass-controller"
+    proxy = objects["gateway/envoyproxy-ome-envoy.yaml"]
+    assert gateway_class["spec"]["parametersRef"] == {
+        "group": "gateway.envoyproxy.io",
+        "kind": "EnvoyProxy",
+        "name": proxy["metadata"]["name"],
+        "namespace": proxy["metadata"]["namespace"],
+    }
+    kubernetes = proxy["spec"]["provider"]["kubernetes"]
+    assert kubernetes["envoyService"] == {"type": "NodePort"}
+    assert kubernetes["envoyDeployment"] == {"replicas": 2}
+
+    redirect = objects["gateway/httproute-https-redirect.yaml"]
+    assert redirect["spec"]["parentRefs"][0]["sectionName"] == "http"
+    assert redirect["spec"]["rules"] == [
+        {"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}
+    ]
+    assert "NOT EXERCISED (render mode)" in result.stdout
+
+
+def test_nfs_load_balancer_and_site_names(tmp_path):
+    result, out = run(
+        tmp_path,
+        cluster_addons_storage_provisioner="nfs",
+        cluster_addons_nfs_server="nfs.lochy.example.org",
+        cluster_addons_nfs_path="/export/k8s",
+        cluster_addons_nfs_archive_on_delete=False,
+        cluster_addons_calico_pod_subnet="172.20.0.0/16",
+        cluster_addons_calico_registry="registry.example.org/mirror",
+        cluster_addons_gateway_service_type="LoadBalancer",
+        cluster_addons_gateway_load_balancer_ip="192.0.2.20",
+        cluster_addons_gateway_http_redirect=False,
+        ome_k8s_gateway_name="lochy-web",
+        ome_k8s_gateway_namespace="lochy-gateway",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    objects = rendered(out)
+    assert sorted(objects) == [
+        "calico/installation-default.yaml",
+        "gateway/envoyproxy-ome-envoy.yaml",
+        "gateway/gateway-lochy-web.yaml",
+        "gateway/gatewayclass-ome-envoy.yaml",
+        "gateway/namespace-lochy-gateway.yaml",
+        "nfs/clusterrole-ome-k8s-nfs-provisioner.yaml",
+        "nfs/clusterrolebinding-ome-k8s-nfs-provisioner.yaml",
+        "nfs/deployment-nfs-provisioner.yaml",
+        "nfs/namespace-nfs-provisioner.yaml",
+        "nfs/role-nfs-provisioner-leader-election.yaml",
+        "nfs/rolebinding-nfs-provisioner-leader-election.yaml",
+        "nfs/serviceaccount-nfs-provisioner.yaml",
+        "nfs/storageclass-nfs-client.yaml",
+    ]
+    check_core_schemas(objects)
+    installation = objects["calico/installation-default.yaml"]["spec"]
+    assert installation["registry"] == "registry.example.org/mirror/"
+    assert installation["calicoNetwork"]["ipPools"][0]["cidr"] == "172.20.0.0/16"
+
+    deployment = objects["nfs/deployment-nfs-provisioner.yaml"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2"
+    env = {item["name"]: item["value"] for item in container["env"]}
+    storage_class = objects["nfs/storageclass-nfs-client.yaml"]
+    assert env == {
+        "PROVISIONER_NAME": storage_class["provisioner"],
+        "NFS_SERVER": "nfs.lochy.example.org",
+        "NFS_PATH": "/export/k8s",
+    }
+    assert deployment["spec"]["template"]["spec"]["volumes"] == [
+        {"name": "nfs-root", "nfs": {"server": "nfs.lochy.example.org", "path": "/export/k8s"}}
+    ]
+    assert storage_class["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert storage_class["parameters"] == {"archiveOnDelete": "false"}
+    binding = objects["nfs/clusterrolebinding-ome-k8s-nfs-provisioner.yaml"]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "nfs-provisioner", "namespace": "nfs-provisioner"}
+    ]
+
+    gateway = objects["gateway/gateway-lochy-web.yaml"]
+    assert gateway["metadata"]["namespace"] == "lochy-gateway"
+    service = objects["gateway/envoyproxy-ome-envoy.yaml"]["spec"]["provider"]["kubernetes"]["envoyService"]
+    assert service == {"type": "LoadBalancer", "annotations": {"kube-vip.io/loadbalancerIPs": "192.0.2.20"}}
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"cluster_addons_storage_provisioner": "nfs"}, "the required variables cluster_addons_nfs_server"),
+        ({"cluster_addons_calico_version": "latest"}, "Add-on versions must be exact release tags"),
+        (
+            {"cluster_addons_nfs_image": "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:latest"},
+            "must carry a tag other than latest",
+        ),
+        ({"cluster_addons_gateway_load_balancer_ip": "192.0.2.20"}, "needs the type LoadBalancer"),
+    ],
+    ids=["nfs-without-server", "unpinned-calico", "latest-image", "address-without-load-balancer"],
+)
+def test_bad_settings_fail_before_rendering(tmp_path, settings, message):
+    result, out = run(tmp_path, **settings)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert message in output
+    assert not out.exists()

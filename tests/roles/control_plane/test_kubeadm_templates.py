@@ -1,0 +1,224 @@
+"""Render the real kubeadm, kube-vip and join templates through ansible-playbook and check the documents."""
+
+import pathlib
+
+import kubernetes_validate
+import pytest
+import yaml
+from cluster_helpers import collection_root, local_inventory
+
+pytestmark = pytest.mark.slow
+
+RENDER = pathlib.Path(__file__).with_name("render.yml")
+VALIDATE_VERSIONS = ("1.35.0", "1.37.0")
+
+SINGLE = {
+    "control_planes": [("lochy1.example.org", "192.0.2.11")],
+    "cluster_vars": {"control_plane_schedulable": True},
+}
+HA = {
+    "control_planes": [
+        ("cp1.example.org", "192.0.2.11"),
+        ("cp2.example.org", "192.0.2.12"),
+        ("cp3.example.org", "192.0.2.13"),
+    ],
+    "workers": [("w1.example.org", "192.0.2.21"), ("w2.example.org", "192.0.2.22")],
+    "cluster_vars": {
+        "control_plane_vip": "192.0.2.10",
+        "control_plane_vip_interface": "ens18",
+        "control_plane_kube_vip_services": True,
+        "control_plane_cert_sans": ["k8s.lochy.example.org"],
+        "worker_node_labels": {"ome.example.org/pool": "general"},
+    },
+}
+CUSTOM = {
+    "control_planes": [("cp1.example.org", "198.51.100.11")],
+    "workers": [("w1.example.org", "198.51.100.21")],
+    "cluster_vars": {
+        "control_plane_cluster_name": "lochy-test",
+        "control_plane_kubernetes_version": "1.36.3",
+        "control_plane_pod_subnet": "172.20.0.0/16",
+        "control_plane_service_subnet": "172.21.0.0/20",
+        "control_plane_dns_domain": "lochy.internal",
+        "control_plane_kube_proxy_mode": "nftables",
+        "control_plane_endpoint": "api.lochy.example.org:8443",
+        "control_plane_api_port": 8443,
+        "control_plane_advertise_address": "198.51.100.11",
+        "control_plane_image_repository": "registry.example.org/k8s",
+        "control_plane_api_server_extra_args": {"audit-log-maxage": 30, "default-not-ready-toleration-seconds": 60},
+        "control_plane_kubelet_extra_config": {"maxPods": 150, "evictionHard": {"memory.available": "500Mi"}},
+        "worker_node_ip": "198.51.100.21",
+    },
+}
+
+
+def render(runner, case):
+    inventory = runner.write_inventory(
+        local_inventory(case["control_planes"], case.get("workers", ()), case["cluster_vars"])
+    )
+    out = runner.tmp_path / "out"
+    out.mkdir()
+    result = runner.playbook(RENDER, inventory, extra_vars={"collection_root": collection_root(), "render_out": out})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def documents(path):
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+
+
+def by_kind(docs):
+    kinds = {}
+    for doc in docs:
+        assert doc["kind"] not in kinds, "duplicate kind %s" % doc["kind"]
+        kinds[doc["kind"]] = doc
+    return kinds
+
+
+def kubeadm_config(out, host):
+    docs = by_kind(documents(out / ("%s-kubeadm-config.yaml" % host)))
+    assert list(docs) == ["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]
+    assert docs["InitConfiguration"]["apiVersion"] == "kubeadm.k8s.io/v1beta4"
+    assert docs["ClusterConfiguration"]["apiVersion"] == "kubeadm.k8s.io/v1beta4"
+    assert docs["KubeletConfiguration"]["apiVersion"] == "kubelet.config.k8s.io/v1beta1"
+    assert docs["KubeProxyConfiguration"]["apiVersion"] == "kubeproxy.config.k8s.io/v1alpha1"
+    return docs
+
+
+def test_single_node_defaults(runner):
+    out = render(runner, SINGLE)
+    docs = kubeadm_config(out, "lochy1.example.org")
+    cluster = docs["ClusterConfiguration"]
+    assert cluster["clusterName"] == "lochy"
+    assert cluster["kubernetesVersion"] == "v1.35.0"
+    assert cluster["controlPlaneEndpoint"] == "192.0.2.11:6443"
+    assert cluster["networking"] == {
+        "podSubnet": "10.244.0.0/16",
+        "serviceSubnet": "10.96.0.0/12",
+        "dnsDomain": "cluster.local",
+    }
+    assert cluster["apiServer"]["certSANs"] == ["192.0.2.11", "lochy1.example.org"]
+    assert "extraArgs" not in cluster["apiServer"]
+    assert "imageRepository" not in cluster
+    init = docs["InitConfiguration"]
+    assert init["localAPIEndpoint"] == {"bindPort": 6443}
+    assert init["nodeRegistration"]["criSocket"] == "unix:///run/containerd/containerd.sock"
+    # Schedulable single node: no control plane taint, and no kube-vip preflight waiver.
+    assert init["nodeRegistration"]["taints"] == []
+    assert "ignorePreflightErrors" not in init["nodeRegistration"]
+    assert docs["KubeletConfiguration"]["cgroupDriver"] == "systemd"
+    assert docs["KubeletConfiguration"]["clusterDomain"] == "cluster.local"
+    assert docs["KubeProxyConfiguration"]["mode"] == "iptables"
+    assert docs["KubeProxyConfiguration"]["clusterCIDR"] == "10.244.0.0/16"
+    assert not (out / "lochy1.example.org-kube-vip.yaml").exists()
+
+
+def test_ha_with_vip(runner):
+    out = render(runner, HA)
+    for host in ("cp1.example.org", "cp2.example.org", "cp3.example.org"):
+        docs = kubeadm_config(out, host)
+        cluster = docs["ClusterConfiguration"]
+        assert cluster["controlPlaneEndpoint"] == "192.0.2.10:6443"
+        assert cluster["apiServer"]["certSANs"] == [
+            "192.0.2.10",
+            "cp1.example.org",
+            "cp2.example.org",
+            "cp3.example.org",
+            "192.0.2.11",
+            "192.0.2.12",
+            "192.0.2.13",
+            "k8s.lochy.example.org",
+        ]
+        init = docs["InitConfiguration"]
+        assert "taints" not in init["nodeRegistration"]  # kubeadm's default control plane taint stays
+        assert init["nodeRegistration"]["ignorePreflightErrors"] == ["DirAvailable--etc-kubernetes-manifests"]
+
+    pod = documents(out / "cp1.example.org-kube-vip.yaml")
+    assert len(pod) == 1
+    pod = pod[0]
+    assert (pod["apiVersion"], pod["kind"], pod["metadata"]["namespace"]) == ("v1", "Pod", "kube-system")
+    container = pod["spec"]["containers"][0]
+    assert container["image"] == "ghcr.io/kube-vip/kube-vip:v1.2.2"
+    env = {item["name"]: item["value"] for item in container["env"]}
+    assert env["address"] == "192.0.2.10"
+    assert env["vip_interface"] == "ens18"
+    assert env["vip_arp"] == "true"
+    assert env["port"] == "6443"
+    assert env["cp_enable"] == "true"
+    assert env["svc_enable"] == "true"
+    assert env["svc_election"] == "true"
+    assert pod["spec"]["hostNetwork"] is True
+    assert set(container["securityContext"]["capabilities"]["add"]) == {"NET_ADMIN", "NET_RAW"}
+    assert pod["spec"]["volumes"][0]["hostPath"] == {"path": "/etc/kubernetes/super-admin.conf", "type": "File"}
+    for version in VALIDATE_VERSIONS:
+        kubernetes_validate.validate(pod, version, strict=True)
+
+    join = documents(out / "cp2.example.org-kubeadm-join.yaml")
+    assert len(join) == 1
+    join = join[0]
+    assert (join["apiVersion"], join["kind"]) == ("kubeadm.k8s.io/v1beta4", "JoinConfiguration")
+    assert join["discovery"]["bootstrapToken"] == {
+        "apiServerEndpoint": "192.0.2.10:6443",
+        "token": "abcdef.0123456789abcdef",
+        "caCertHashes": ["sha256:" + "1" * 64],
+    }
+    assert join["controlPlane"] == {"localAPIEndpoint": {"bindPort": 6443}, "certificateKey": "f" * 64}
+
+    worker = documents(out / "w1.example.org-worker-join.yaml")[0]
+    assert (worker["apiVersion"], worker["kind"]) == ("kubeadm.k8s.io/v1beta4", "JoinConfiguration")
+    assert "controlPlane" not in worker
+    assert worker["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "192.0.2.10:6443"
+    assert worker["nodeRegistration"]["kubeletExtraArgs"] == [
+        {"name": "node-labels", "value": "ome.example.org/pool=general"}
+    ]
+
+
+def test_custom_cidrs_and_settings(runner):
+    out = render(runner, CUSTOM)
+    docs = kubeadm_config(out, "cp1.example.org")
+    cluster = docs["ClusterConfiguration"]
+    assert cluster["clusterName"] == "lochy-test"
+    assert cluster["kubernetesVersion"] == "v1.36.3"
+    assert cluster["controlPlaneEndpoint"] == "api.lochy.example.org:8443"
+    assert cluster["imageRepository"] == "registry.example.org/k8s"
+    assert cluster["networking"] == {
+        "podSubnet": "172.20.0.0/16",
+        "serviceSubnet": "172.21.0.0/20",
+        "dnsDomain": "lochy.internal",
+    }
+    assert cluster["apiServer"]["certSANs"][0] == "api.lochy.example.org"
+    assert "198.51.100.11" in cluster["apiServer"]["certSANs"]
+    # v1beta4 extraArgs: a list of name/value pairs with string values, sorted by name.
+    assert cluster["apiServer"]["extraArgs"] == [
+        {"name": "audit-log-maxage", "value": "30"},
+        {"name": "default-not-ready-toleration-seconds", "value": "60"},
+    ]
+    init = docs["InitConfiguration"]
+    assert init["localAPIEndpoint"] == {"advertiseAddress": "198.51.100.11", "bindPort": 8443}
+    assert init["nodeRegistration"]["kubeletExtraArgs"] == [{"name": "node-ip", "value": "198.51.100.11"}]
+    kubelet = docs["KubeletConfiguration"]
+    assert kubelet["cgroupDriver"] == "systemd"
+    assert kubelet["maxPods"] == 150
+    assert kubelet["evictionHard"] == {"memory.available": "500Mi"}
+    assert kubelet["clusterDomain"] == "lochy.internal"
+    assert docs["KubeProxyConfiguration"] == {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "mode": "nftables",
+        "clusterCIDR": "172.20.0.0/16",
+    }
+    worker = documents(out / "w1.example.org-worker-join.yaml")[0]
+    assert worker["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "api.lochy.example.org:8443"
+    assert worker["nodeRegistration"]["kubeletExtraArgs"] == [{"name": "node-ip", "value": "198.51.100.21"}]
+
+
+@pytest.mark.parametrize("case", [HA], ids=["ha"])
+def test_rendering_is_stable(runner, case, tmp_path_factory):
+    """Two renders of the same inventory are byte-identical (no timestamps, no random ordering)."""
+    first = render(runner, case)
+    second_runner = type(runner)(tmp_path_factory.mktemp("again"))
+    second = render(second_runner, case)
+    names = sorted(path.name for path in first.iterdir())
+    assert names == sorted(path.name for path in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
