@@ -10,7 +10,7 @@ packages=(
   # integration-test servers, started by the tests on loopback
   postgresql redis-server nginx-light openssl
   # Molecule test hosts: Docker engine and base images built locally
-  docker.io debootstrap
+  docker.io debootstrap gnupg
   # ansible-test sanity's shellcheck test
   shellcheck
   # building zeroc-ice 3.6 for OMERO's Python (tools/test-servers/omero-venv.sh)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+from collections import namedtuple
 from http.client import HTTPException, RemoteDisconnected
 from http.cookiejar import CookieJar
 from urllib.error import HTTPError, URLError
@@ -90,16 +91,10 @@ def host_port(url):
     return "%s:%s" % (parts.hostname, port)
 
 
-class Response:
-    """What came back: status, headers (case-insensitive get), body bytes and the final URL."""
+class Response(namedtuple("ResponseFields", "method url status reason headers body")):
+    """What came back: method, url, status, reason, headers (case-insensitive get) and body bytes."""
 
-    def __init__(self, method, url, status, reason, headers, body):
-        self.method = method
-        self.url = url
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.body = body
+    __slots__ = ()
 
     @property
     def text(self):

@@ -107,10 +107,18 @@ def test_cluster_only_entry_points_do_nothing_in_render_mode(render):
     assert "INFO_RESULT=[]" in text
     assert "Render mode, not deleted: Job/demo/old-job, Pod/demo/<selected by label>" in text
     # the list command is shell-quoted (the YAML callback doubles the single quotes)
-    assert "Render mode, not run in demo/app.kubernetes.io/name=demo: psql -c ''select 1; -- it''\"''\"''s quoted''" in text
+    assert (
+        "Render mode, not run in demo/app.kubernetes.io/name=demo: psql -c ''select 1; -- it''\"''\"''s quoted''"
+        in text
+    )
     assert "Render mode, not copied (to_pod): /tmp/dump.sql <-> demo/demo-0:/tmp/dump.sql" in text
 
 
 def test_entry_point_arguments_are_validated(render_fail):
     output = render_fail(BASIC, extra_vars={"basic_extra_objects": "not a list"})
     assert "kube_api_objects" in output
+
+
+def test_secret_without_keys_is_rejected(render_fail):
+    output = " ".join(render_fail(BASIC, extra_vars={"basic_secret_values": {}}).split())
+    assert "kube_api secret needs kube_api_secret_name, kube_api_secret_namespace and a non-empty" in output

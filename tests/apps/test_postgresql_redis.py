@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import harness
 import pytest
 from invariants import check_all
 
@@ -12,8 +13,6 @@ EXTERNAL = "tests/apps/playbooks/postgresql_external.yml"
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    import harness
-
     return harness.render(PLAYBOOK, tmp_path=tmp_path_factory.mktemp("pg-redis"))
 
 

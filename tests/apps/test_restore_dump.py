@@ -277,7 +277,7 @@ def test_a_broken_dump_leaves_the_live_database_alone(postgres, dumps, tmp_path)
     broken.write_text(dumps["plain"].read_text() + "\nSELECT * FROM no_such_table;\n")
     os.chmod(broken, 0o644)
     assert restore.detect_file(str(broken)) == "plain"
-    _, done = _run_restore(postgres, "plain", broken)
+    done = _run_restore(postgres, "plain", broken)[1]
     assert done.returncode != 0
     assert "no_such_table" in done.stderr
     assert _psql(postgres, "omero", "SELECT count(*) FROM precious") == "1"
@@ -290,7 +290,7 @@ def test_restored_schema_through_omero_db_status(postgres, dumps):
     module_path = ROOT / "plugins" / "modules" / "omero_db_status.py"
     if not module_path.exists():
         pytest.skip("plugins/modules/omero_db_status.py is not in the tree yet (written by another part)")
-    _, done = _run_restore(postgres, "custom", dumps["custom"])
+    done = _run_restore(postgres, "custom", dumps["custom"])[1]
     assert done.returncode == 0, done.stderr
     ansible = ROOT / ".venv" / "bin" / "ansible"
     result = subprocess.run(

@@ -108,11 +108,11 @@ def test_same_accounts_same_job_other_accounts_new_job(tmp_path):
     again = harness.run_playbook(PLAYBOOK, tmp_path, LOCHY)
     assert again.returncode == 0, again.stdout[-3000:]
     assert harness.changed_count(again.stdout) == 0
-    objects, _ = harness.load_rendered(tmp_path / "rendered")
+    objects = harness.load_rendered(tmp_path / "rendered")[0]
     before = [o["metadata"]["name"] for o in objects if o["kind"] == "Job" and "-accounts-" in o["metadata"]["name"]]
     more = harness.run_playbook(PLAYBOOK, tmp_path, LOCHY, {"omero_training_users": 31})
     assert more.returncode == 0, more.stdout[-3000:]
-    objects, _ = harness.load_rendered(tmp_path / "rendered")
+    objects = harness.load_rendered(tmp_path / "rendered")[0]
     after = [o["metadata"]["name"] for o in objects if o["kind"] == "Job" and "-accounts-" in o["metadata"]["name"]]
     assert len(before) == len(after) == 1
     assert before != after

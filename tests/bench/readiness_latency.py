@@ -267,7 +267,8 @@ def one_run(workdir, target, method, upstream, *, delay_range, interval):
     exited = watcher.last_exit_before(record["at"])
     return dict(
         latency=record["at"] - proxy.ready_at,
-        exit_latency=(exited - proxy.ready_at) if exited else float("nan"),
+        # A module process that lived less than the watcher's 50 ms scan is missed: no exit figure then.
+        exit_latency=(exited - proxy.ready_at) if exited and exited >= proxy.ready_at else float("nan"),
         attempts=attempts,
         rate=(attempts - 1) / waited if waited > 0 else 0.0,
     )

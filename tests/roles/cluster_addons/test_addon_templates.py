@@ -219,3 +219,34 @@ def test_bad_settings_fail_before_rendering(tmp_path, settings, message):
     assert result.returncode != 0, output
     assert message in output
     assert not out.exists()
+
+
+def test_offline_directory_missing_a_manifest_fails_before_any_apply(tmp_path):
+    """Apply mode with cluster_addons_manifest_dir: a missing upstream file is named, with its URL."""
+    offline = tmp_path / "offline"
+    offline.mkdir()
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", HOME=str(tmp_path), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
+    settings = {
+        "cluster_addons_manifest_dir": str(offline),
+        "cluster_addons_kubeconfig": str(tmp_path / "no-such-kubeconfig"),
+        "ansible_python_interpreter": sys.executable,
+    }
+    command = [
+        str(pathlib.Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        json.dumps(settings),
+        str(PLAYBOOK),
+    ]
+    result = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert (
+        "cluster_addons_manifest_dir is %s but it has no calico-v3.31.0-operator-crds.yaml, "
+        "calico-v3.31.0-tigera-operator.yaml." % offline
+    ) in output
+    assert "https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/operator-crds.yaml" in output
+    assert "Apply the Calico operator" not in output

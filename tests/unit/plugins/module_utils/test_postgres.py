@@ -129,3 +129,16 @@ def test_connect_passes_libpq_options_and_classifies(monkeypatch):
         postgres.connect(dict(PARAMS, login_password=None), 12.2)
     assert driver.kwargs["connect_timeout"] == 13
     assert "password" not in driver.kwargs
+
+
+class Psycopg3Error(Exception):
+    """psycopg 3 names the SQLSTATE `sqlstate` (psycopg2: `pgcode`)."""
+
+    def __init__(self, message, sqlstate=None):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+def test_classify_reads_psycopg3_sqlstate():
+    assert isinstance(postgres.classify(Psycopg3Error("x", sqlstate="28P01"), WHERE), Misconfigured)
+    assert isinstance(postgres.classify(Psycopg3Error("x", sqlstate="57P03"), WHERE), NotReady)
