@@ -7,9 +7,9 @@ ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; }
 
 candidates=(python3.13 python3.12)
 pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
-for v in $(ls -1 "$pyenv_root/versions" 2>/dev/null | grep -E '^3\.1[2-9]\.[0-9]+$' | sort -rV); do
+while IFS= read -r v; do
   candidates+=("$pyenv_root/versions/$v/bin/python3")
-done
+done < <(find "$pyenv_root/versions" -mindepth 1 -maxdepth 1 -regex '.*/3\.1[2-9]\.[0-9]+' -printf '%f\n' 2>/dev/null | sort -rV)
 candidates+=(python3)
 
 for c in "${candidates[@]}"; do

@@ -15,14 +15,14 @@ pip_version=$(sed -n "s/^ *pip='\([0-9.]*\)',$/\1/p" \
 mkdir -p "$HOME/.ansible/test/cache"
 install -m 0644 tools/ansible-test-get-pip.py "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
 
-# A copy of exactly what git would commit (tracked plus untracked-but-not-ignored files).
+# Sanity-test exactly what users install: the built tarball, unpacked as ansible_collections/ome/k8s.
 # Outside the checkout: inside it, ansible-test would ask the checkout's git and find the copy ignored.
 work=$(mktemp -d "${TMPDIR:-/tmp}/ome-k8s-sanity.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tree="$work/ansible_collections/ome/k8s"
 mkdir -p "$tree"
-git ls-files -z --cached --others --exclude-standard | grep -zv '^molecule/' \
-  | xargs -0 -I{} sh -c '[ -e "{}" ] && printf "%s\0" "{}"' | tar --null -T - -cf - | tar -C "$tree" -xf -
+"$top/.venv/bin/ansible-galaxy" collection build --force --output-path "$work" . >/dev/null
+tar -C "$tree" -xzf "$work"/ome-k8s-*.tar.gz
 cd "$tree"
 # Not a git checkout: ansible-test then tests every file in the copy.
 "$top/.venv/bin/ansible-test" sanity --python "$pyver" --local --color no "$@"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, stage by stage. Every stage runs even when an earlier one failed, so one run
 # shows every failure; the exit status is non-zero when any stage failed.
+# (The stage_* functions are called by name from the loop at the end, hence:)
+# shellcheck disable=SC2317
 # Usage: tools/test.sh [stage ...]   (stages: deps lint build sanity pytest molecule; default: all)
 set -uo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$top"
+cd "$top" || exit 2
 export PATH="$top/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$top/ansible.cfg"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
@@ -22,7 +24,7 @@ stage_lint() {
   ansible-lint || rc=1
   ruff check . || rc=1
   ruff format --check . || rc=1
-  return $rc
+  return "$rc"
 }
 
 # Build the tarball and install it where the later stages look for ome.k8s, so they exercise what a
@@ -50,7 +52,7 @@ stage_molecule() {
     echo "--- molecule scenario: $scenario"
     ANSIBLE_COLLECTIONS_PATH="$installed" molecule test -s "$scenario" || rc=1
   done
-  return $rc
+  return "$rc"
 }
 
 declare -A result

@@ -105,7 +105,7 @@ def services_select_workloads(objects: list[dict]) -> list[str]:
             continue  # ExternalName or manually managed endpoints
         if not any(
             _ns(w) == _ns(svc) and selector_matches({"matchLabels": selector}, labels)
-            for w, labels, _ in workloads(objects)
+            for w, labels, _unused in workloads(objects)
         ):
             out.append(f"{_ref(svc)}: selector {selector} matches no workload's pods in its namespace")
     return out
@@ -126,7 +126,7 @@ def service_target_ports(objects: list[dict]) -> list[str]:
         ]
         if not selected:
             continue  # reported by services_select_workloads
-        ports = [p for pod in selected for _, c in containers(pod, init=False) for p in c.get("ports") or []]
+        ports = [p for pod in selected for _unused, c in containers(pod, init=False) for p in c.get("ports") or []]
         numbers = {p.get("containerPort") for p in ports}
         names = {p.get("name") for p in ports if p.get("name")}
         for port in spec.get("ports") or []:
@@ -157,7 +157,7 @@ def references_exist(objects: list[dict]) -> list[str]:
         elif key is not None and key not in _keys(target):
             out.append(f"{_ref(w)}: {where} references key {key!r} missing from {kind} {name}")
 
-    for w, _, pod in workloads(objects):
+    for w, _unused, pod in workloads(objects):
         for what, c in containers(pod):
             where = f"{what} {c.get('name')}"
             for env in c.get("env") or []:
@@ -226,7 +226,7 @@ def no_secret_material(objects: list[dict]) -> list[str]:
                 m = _SECRET_LINE.match(line)
                 if m and not _NOT_A_LITERAL.match(m.group("value")):
                     out.append(f"{_ref(cm)}: key {key!r} has a literal secret-looking setting {m.group('name')!r}")
-    for w, _, pod in workloads(objects):
+    for w, _unused, pod in workloads(objects):
         for what, c in containers(pod):
             for env in c.get("env") or []:
                 if _SECRET_NAME.search(env.get("name", "")) and str(env.get("value") or "").strip():
@@ -238,7 +238,7 @@ def container_hardening(objects: list[dict]) -> list[str]:
     """Requests and limits, non-root, no privilege escalation; readiness and liveness probes on long-running
     containers (not on init containers, nor on Job/CronJob containers)."""
     out = []
-    for w, _, pod in workloads(objects):
+    for w, _unused, pod in workloads(objects):
         pod_sc = pod.get("securityContext") or {}
         for what, c in containers(pod):
             where = f"{_ref(w)}: {what} {c.get('name')}"
@@ -277,7 +277,7 @@ def images_pinned(objects: list[dict]) -> list[str]:
     """Every container image has a pinned tag (no ``latest``, no missing tag)."""
     return [
         f"{_ref(w)}: {what} {c.get('name')} image {c.get('image')!r} is not pinned to a tag"
-        for w, _, pod in workloads(objects)
+        for w, _unused, pod in workloads(objects)
         for what, c in containers(pod)
         if not image_is_pinned(str(c.get("image") or ""))
     ]
@@ -296,8 +296,8 @@ def network_policies_protect_data(objects: list[dict]) -> list[str]:
     """Pods labelled component=database or =cache are selected by a NetworkPolicy with ingress rules whose
     ``from`` peers are all non-empty pod selectors that match pods which exist."""
     out = []
-    pods = [(w, labels) for w, labels, _ in workloads(objects)]
-    namespaces = {_ns(w) for w, _ in pods if _ns(w)}
+    pods = [(w, labels) for w, labels, _unused in workloads(objects)]
+    namespaces = {_ns(w) for w, _unused in pods if _ns(w)}
     ns_labels = _namespace_labels(objects, namespaces)
     policies = [o for o in objects if o.get("kind") == "NetworkPolicy"]
     for w, labels in pods:
@@ -334,6 +334,80 @@ def network_policies_protect_data(objects: list[dict]) -> list[str]:
     return out
 
 
+# kubernetes-validate has no schema for Gateway API kinds (they are custom resources), so HTTPRoutes get
+# this check instead: the fields these roles use, in the places the HTTPRoute v1 API defines them (an
+# unknown or misplaced field is reported, as --strict would), and references that resolve.
+_ROUTE_FIELDS = {
+    "spec": {"parentRefs", "hostnames", "rules"},
+    "parentRef": {"group", "kind", "namespace", "name", "sectionName", "port"},
+    "rule": {"name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence"},
+    "match": {"path", "headers", "queryParams", "method"},
+    "path": {"type", "value"},
+    "backendRef": {"group", "kind", "namespace", "name", "port", "weight", "filters"},
+    "timeouts": {"request", "backendRequest"},
+}
+_PATH_TYPES = {"Exact", "PathPrefix", "RegularExpression"}
+_GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
+_HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _unknown(where: str, obj: dict, kind: str) -> list[str]:
+    extra = sorted(set(obj) - _ROUTE_FIELDS[kind])
+    return [f"{where}: unknown field(s) {extra}"] if extra else []
+
+
+def http_routes_resolve(objects: list[dict]) -> list[str]:
+    """Every HTTPRoute is well formed, attaches to a Gateway and sends traffic to an existing Service port."""
+    out = []
+    services = {(_ns(o), o["metadata"]["name"]): o for o in objects if o.get("kind") == "Service"}
+    for route in (o for o in objects if o.get("kind") == "HTTPRoute"):
+        ref = _ref(route)
+        if route.get("apiVersion") != "gateway.networking.k8s.io/v1":
+            out.append(f"{ref}: apiVersion {route.get('apiVersion')!r} is not gateway.networking.k8s.io/v1")
+        spec = route.get("spec") or {}
+        out += _unknown(f"{ref} spec", spec, "spec")
+        parents = spec.get("parentRefs") or []
+        if not parents:
+            out.append(f"{ref}: no parentRefs, so no Gateway serves it")
+        for i, parent in enumerate(parents):
+            out += _unknown(f"{ref} parentRefs[{i}]", parent, "parentRef")
+            if parent.get("kind", "Gateway") != "Gateway" or not parent.get("name"):
+                out.append(f"{ref} parentRefs[{i}]: must name a Gateway, got {parent}")
+        for host in spec.get("hostnames") or []:
+            if not (isinstance(host, str) and len(host) <= 253 and _HOSTNAME.match(host)):
+                out.append(f"{ref}: hostname {host!r} is not a valid DNS name")
+        for i, rule in enumerate(spec.get("rules") or []):
+            where = f"{ref} rules[{i}]"
+            out += _unknown(where, rule, "rule")
+            for j, match in enumerate(rule.get("matches") or []):
+                out += _unknown(f"{where} matches[{j}]", match, "match")
+                path = match.get("path") or {}
+                out += _unknown(f"{where} matches[{j}].path", path, "path")
+                if path and path.get("type", "PathPrefix") not in _PATH_TYPES:
+                    out.append(f"{where} matches[{j}]: path type {path.get('type')!r} not in {sorted(_PATH_TYPES)}")
+            timeouts = rule.get("timeouts") or {}
+            out += _unknown(f"{where} timeouts", timeouts, "timeouts")
+            for name, value in timeouts.items():
+                if not (isinstance(value, str) and _GATEWAY_DURATION.match(value)):
+                    out.append(f"{where} timeouts.{name}: {value!r} is not a Gateway API duration (e.g. 30s, 1h)")
+            backends = rule.get("backendRefs") or []
+            if not backends:
+                out.append(f"{where}: no backendRefs")
+            for j, backend in enumerate(backends):
+                out += _unknown(f"{where} backendRefs[{j}]", backend, "backendRef")
+                if backend.get("kind", "Service") != "Service" or backend.get("group", "") != "":
+                    out.append(f"{where} backendRefs[{j}]: only core Services are used as backends, got {backend}")
+                    continue
+                svc = services.get((backend.get("namespace", _ns(route)), backend.get("name")))
+                if svc is None:
+                    out.append(f"{where} backendRefs[{j}]: Service {backend.get('name')} does not exist")
+                elif backend.get("port") not in {p.get("port") for p in (svc.get("spec") or {}).get("ports") or []}:
+                    out.append(
+                        f"{where} backendRefs[{j}]: Service {backend.get('name')} has no port {backend.get('port')}"
+                    )
+    return out
+
+
 CHECKS: dict[str, Callable[[list[dict]], list[str]]] = {
     "services_select_workloads": services_select_workloads,
     "service_target_ports": service_target_ports,
@@ -342,6 +416,7 @@ CHECKS: dict[str, Callable[[list[dict]], list[str]]] = {
     "container_hardening": container_hardening,
     "images_pinned": images_pinned,
     "network_policies_protect_data": network_policies_protect_data,
+    "http_routes_resolve": http_routes_resolve,
 }
 
 

@@ -119,7 +119,29 @@ def good_objects():
         _workload("Deployment", "cache", "cache", cache),
         _service("cache", "cache", "redis"),
         _policy("cache", "cache", {"app.kubernetes.io/name": "web"}),
+        _route(),
     ]
+
+
+def _route():
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "web", "namespace": "demo"},
+        "spec": {
+            "parentRefs": [
+                {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw", "sectionName": "https"}
+            ],
+            "hostnames": ["web.example.org"],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "backendRefs": [{"group": "", "kind": "Service", "name": "web", "port": 80}],
+                    "timeouts": {"request": "60s"},
+                }
+            ],
+        },
+    }
 
 
 def _find(objects, kind, name):
@@ -260,6 +282,38 @@ def _egress_only_policy(o):
     _find(o, "NetworkPolicy", "db")["spec"]["policyTypes"] = ["Egress"]
 
 
+def _route_rule(o):
+    return _find(o, "HTTPRoute", "web")["spec"]["rules"][0]
+
+
+def _route_unknown_field(o):
+    _route_rule(o)["backendRef"] = _route_rule(o).pop("backendRefs")
+
+
+def _route_missing_service(o):
+    _route_rule(o)["backendRefs"][0]["name"] = "webb"
+
+
+def _route_wrong_port(o):
+    _route_rule(o)["backendRefs"][0]["port"] = 8080
+
+
+def _route_bad_timeout(o):
+    _route_rule(o)["timeouts"]["request"] = "60 seconds"
+
+
+def _route_bad_path_type(o):
+    _route_rule(o)["matches"][0]["path"]["type"] = "Prefix"
+
+
+def _route_no_parent(o):
+    _find(o, "HTTPRoute", "web")["spec"]["parentRefs"] = []
+
+
+def _route_bad_hostname(o):
+    _find(o, "HTTPRoute", "web")["spec"]["hostnames"] = ["Web_Server.example.org"]
+
+
 def _no_ingress_rules(o):
     _find(o, "NetworkPolicy", "cache")["spec"]["ingress"] = []
 
@@ -297,6 +351,13 @@ BREAKAGES = [
     ("network_policies_protect_data", _ip_block, "not a non-empty pod selector"),
     ("network_policies_protect_data", _peer_matches_nothing, "matches no pods"),
     ("network_policies_protect_data", _no_ingress_rules, "no ingress rule"),
+    ("http_routes_resolve", _route_unknown_field, "unknown field(s) ['backendRef']"),
+    ("http_routes_resolve", _route_missing_service, "Service webb does not exist"),
+    ("http_routes_resolve", _route_wrong_port, "has no port 8080"),
+    ("http_routes_resolve", _route_bad_timeout, "not a Gateway API duration"),
+    ("http_routes_resolve", _route_bad_path_type, "path type 'Prefix'"),
+    ("http_routes_resolve", _route_no_parent, "no parentRefs"),
+    ("http_routes_resolve", _route_bad_hostname, "not a valid DNS name"),
 ]
 
 

@@ -141,7 +141,7 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("extra", "message"), BAD_INPUTS, ids=[str(sorted(e.items())) for e, _ in BAD_INPUTS])
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUTS, ids=[str(sorted(e.items())) for e, _unused in BAD_INPUTS])
 def test_bad_input_fails_before_anything_is_rendered(tmp_path, extra, message):
     proc = harness.run_playbook(COMPONENTS, tmp_path, extra_vars=extra)
     output = proc.stdout + proc.stderr

@@ -52,7 +52,7 @@ def render_once(inventory: Path, render_dir: Path, env: dict[str, str]) -> tuple
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--inventory", default="inventories/lochy")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--max-seconds", type=float, default=None)

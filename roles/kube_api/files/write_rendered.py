@@ -56,7 +56,7 @@ def sync(root: str, files: dict[str, str], check: bool) -> dict[str, list[str]]:
     written, removed = [], []
     dirs = set()
     for relpath in sorted(files):
-        directory, _ = _split(relpath)
+        directory, _unused = _split(relpath)
         dirs.add(directory)
         path = os.path.join(root, relpath)
         data = files[relpath].encode("utf-8")

@@ -49,7 +49,7 @@ PHASES = ("verifier-down", "manager-down", "initializing")
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--tcp-port", type=int, default=0, help="0: no tcp endpoint")
     parser.add_argument("--ssl-port", type=int, default=0, help="0: no ssl endpoint")
@@ -64,7 +64,7 @@ def parse_args(argv=None):
     args.users = dict(item.split(":", 1) for item in (args.user or ["guest:guest"]))
     phases = []
     for item in args.phase:
-        kind, _, seconds = item.partition(":")
+        kind, _unused, seconds = item.partition(":")
         if kind not in PHASES:
             parser.error("unknown phase %r" % kind)
         phases.append((kind, float(seconds) if seconds else None))
@@ -314,7 +314,7 @@ def serve(args):
         def destroySession(self, current=None):
             key = connection_key(current)
             with lock:
-                mine = [sid for sid, (con, _) in sessions.items() if con == key]
+                mine = [sid for sid, (con, _unused) in sessions.items() if con == key]
             if not mine:
                 raise Glacier2.SessionNotExistException()
             for sid in mine:

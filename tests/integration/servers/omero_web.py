@@ -95,7 +95,7 @@ class KnockListener:
     def _loop(self):
         while not self.stopped.is_set():
             try:
-                conn, _ = self.sock.accept()
+                conn, _unused = self.sock.accept()
             except TimeoutError:
                 continue
             except OSError:

@@ -42,7 +42,7 @@ http {
 def make_self_signed(base, name, with_loopback_ip=True):
     """Write a self-signed certificate for `name` (and 127.0.0.1); return (cert path, key path)."""
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+        pytest.skip("openssl is not installed; run tools/test-servers/install-nginx.sh")
     base = Path(base)
     cert, key = base / "cert.pem", base / "key.pem"
     subprocess.run(
@@ -94,7 +94,7 @@ class NginxTlsProxy:
     def start(self, wait=True):
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(nginx).exists():
-            pytest.skip("nginx is not installed (Debian package nginx)")
+            pytest.skip("nginx is not installed; run tools/test-servers/install-nginx.sh")
         self.write_conf()
         self.process = subprocess.Popen(
             [nginx, "-c", str(self.conf), "-p", str(self.base), "-e", str(self.base / "error.log")],

@@ -37,7 +37,7 @@ def make_member(root, host):
     directory = kube_dir(root, host)
     (directory / "pki").mkdir(parents=True)
     (directory / "admin.conf").write_text("stand-in\n")
-    for other, _ in HOSTS:
+    for other, _unused in HOSTS:
         if other != host:
             kube_dir(root, other).mkdir(parents=True)
             (kube_dir(root, other) / "pki").symlink_to(directory / "pki")

@@ -281,3 +281,109 @@ def test_cli_apply_without_omero_fails_cleanly(tmp_path):
         pytest.skip("omero-py is installed here; the no-OMERO failure path cannot be exercised")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
+
+
+# --- the apply flow, with the thin OMERO layer replaced by an in-memory server --- #
+class FakeOmero:
+    """Stands in for OmeroAdmin: an in-memory server that records what was done to it."""
+
+    instances: list = []
+    preset_datasets: set = set()
+
+    def __init__(self, host, port, credential):
+        self.server = (host, port)
+        self.credential = credential
+        self.state = {"groups": {"system": "rw----", "user": "rwr---"}, "users": {"root": ["system", "user"]}}
+        self.done = []
+        self.datasets = set(FakeOmero.preset_datasets)
+        self.closed = False
+        FakeOmero.instances.append(self)
+
+    def existing(self):
+        return json.loads(json.dumps(self.state))
+
+    def apply(self, action, credentials):
+        if action["action"] == "create_user" and action["user"] == "explode":
+            raise RuntimeError("ApiUsageException: boom")
+        self.done.append(
+            (action["action"], action.get("user") or action.get("group"), credentials.get(action.get("user")))
+        )
+        if action["action"] == "create_group":
+            self.state["groups"][action["group"]] = action["permissions"]
+        elif action["action"] == "create_user":
+            self.state["users"][action["user"]] = [*action["groups"], "user"]
+
+    def user_has_dataset(self, user, dataset):
+        return (user, dataset) in self.datasets
+
+    def import_for_user(self, user, sample, server):
+        self.done.append(("import", user["name"], sample["path"]))
+        self.datasets.add((user["name"], sample["dataset"]))
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def fake_omero(monkeypatch, tmp_path):
+    FakeOmero.instances = []
+    FakeOmero.preset_datasets = set()
+    monkeypatch.setattr(accounts, "OmeroAdmin", FakeOmero)
+    for name in ("user-01", "user-02"):
+        (tmp_path / name).write_text("pw-" + name)
+    return tmp_path
+
+
+def test_apply_creates_then_changes_nothing(fake_omero):
+    desired = accounts.normalize_spec(spec(users=2))
+    first = accounts.run_apply(desired, str(fake_omero), ("omero-server", 4064), "rootpw")
+    server = FakeOmero.instances[0]
+    assert first["changed"] is True
+    assert server.done == [
+        ("create_group", "training", None),
+        ("create_user", "user-01", "pw-user-01"),
+        ("create_user", "user-02", "pw-user-02"),
+    ]
+    assert server.closed and server.credential == "rootpw" and server.server == ("omero-server", 4064)
+
+    # Same list against the resulting state: nothing to do.
+    again = accounts.plan(desired, server.existing())
+    assert again == []
+
+
+def test_apply_dry_run_touches_nothing(fake_omero):
+    result = accounts.run_apply(
+        accounts.normalize_spec(spec(users=2)), str(fake_omero), ("h", 4064), "pw", dry_run=True
+    )
+    assert result["dry_run"] is True
+    assert [a["action"] for a in result["actions"]] == ["create_group", "create_user", "create_user"]
+    assert FakeOmero.instances[0].done == []
+
+
+def test_apply_imports_sample_data_once_per_account(fake_omero):
+    desired = accounts.normalize_spec(spec(users=2, sample_data={"path": "/sample/x"}))
+    accounts.run_apply(desired, str(fake_omero), ("h", 4064), "pw")
+    assert [d for d in FakeOmero.instances[0].done if d[0] == "import"] == [
+        ("import", "user-01", "/sample/x"),
+        ("import", "user-02", "/sample/x"),
+    ]
+    # An account that already owns the dataset is skipped on the next run.
+    FakeOmero.preset_datasets = {("user-01", "Sample data")}
+    result = accounts.run_apply(desired, str(fake_omero), ("h", 4064), "pw")
+    assert [d for d in FakeOmero.instances[1].done if d[0] == "import"] == [("import", "user-02", "/sample/x")]
+    assert [a for a in result["actions"] if a["action"] == "import_sample"] == [
+        {"action": "import_sample", "user": "user-02", "dataset": "Sample data"}
+    ]
+
+
+def test_apply_failure_names_the_action(fake_omero):
+    (fake_omero / "explode").write_text("pw")
+    with pytest.raises(accounts.OmeroError, match="create_user for explode failed: ApiUsageException: boom"):
+        accounts.run_apply(accounts.normalize_spec(spec(users=["explode"])), str(fake_omero), ("h", 4064), "pw")
+    assert FakeOmero.instances[0].closed
+
+
+def test_apply_needs_every_password_before_connecting(fake_omero):
+    with pytest.raises(accounts.SpecError, match=r"no password in .* for user-03"):
+        accounts.run_apply(accounts.normalize_spec(spec(users=3)), str(fake_omero), ("h", 4064), "pw")
+    assert FakeOmero.instances == []

@@ -122,7 +122,7 @@ CLIENT_ERROR = ("ClientError",)
 def test_classify(names, attrs, module, expected, fragment):
     exc = ice_exception(*names, module=module, **attrs)
     result = om.classify(exc, "ssl://omero:4064")
-    assert type(result) is expected
+    assert isinstance(result, expected)
     assert fragment in str(result)
     assert str(result).startswith("ssl://omero:4064: ")
 
@@ -140,7 +140,7 @@ def test_client_gave_up_after_retries(retry_reason, expected):
     exc = ice_exception(*CLIENT_ERROR, module="omero")
     exc.args = ("Obtained null object prox",)
     result = om.classify(exc, "tcp://h:4063", retry_reason)
-    assert type(result) is expected
+    assert isinstance(result, expected)
     assert (retry_reason or "null object prox") in str(result)
 
 

@@ -117,7 +117,7 @@ def test_web_tier_ready_without_credentials(monkeypatch):
     assert result["api_versions"] == ["0"]
     assert "event_context" not in result
     assert script.clients[0].validate_certs is False
-    assert [method for method, _ in script.clients[0].requests] == ["GET", "GET", "GET"]
+    assert [method for method, _unused in script.clients[0].requests] == ["GET", "GET", "GET"]
 
 
 def test_backend_comes_up_after_web(monkeypatch):

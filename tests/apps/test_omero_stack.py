@@ -84,7 +84,7 @@ def _containers(obj: dict) -> dict[str, dict]:
 
 
 def test_every_object_validates_strictly(case):
-    _, _, out = case
+    _unused, _unused, out = case
     assert out.objects
     checked = 0
     for relpath, obj in out.files.items():
@@ -99,12 +99,12 @@ def test_every_object_validates_strictly(case):
 
 
 def test_invariants_hold(case):
-    _, _, out = case
+    _unused, _unused, out = case
     assert invariants.check_all(out.objects) == []
 
 
 def test_objects_land_in_the_instance_namespace(case):
-    _, variant, out = case
+    _unused, variant, out = case
     assert out.namespaces() == [_ns(variant)]
     assert out.get("Namespace", _ns(variant))
     for obj in out.objects:
@@ -115,7 +115,7 @@ def test_objects_land_in_the_instance_namespace(case):
 
 
 def test_secrets_are_redacted_and_never_rendered_elsewhere(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     server = out.get("Secret", f"{inst}-server", ns)
     assert server["stringData"] == {"root-password": REDACTED, "db-password": REDACTED}
@@ -130,7 +130,7 @@ def test_secrets_are_redacted_and_never_rendered_elsewhere(case):
 
 
 def test_server_statefulset(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     sts = out.get("StatefulSet", f"{inst}-server", ns)
     spec = sts["spec"]
@@ -164,7 +164,7 @@ def test_server_statefulset(case):
 
 
 def test_server_config_map(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     settings = _omero_config(out.get("ConfigMap", f"{inst}-server-config", ns), "ome-k8s.omero")
     expected_host = variant.get("omero_database_host", f"{inst}-postgresql")
@@ -181,7 +181,7 @@ def test_server_config_map(case):
 
 
 def test_server_services(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     websockets = variant.get("omero_websockets", True)
     svc = out.get("Service", f"{inst}-server", ns)
@@ -199,7 +199,7 @@ def test_server_services(case):
 
 
 def test_web_points_at_the_server_service(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     settings = _omero_config(out.get("ConfigMap", f"{inst}-web-config", ns), "50-ome-k8s.omero")
     ((host, port, label),) = json.loads(settings["omero.web.server_list"])
@@ -215,7 +215,7 @@ def test_web_points_at_the_server_service(case):
 
 
 def test_web_sessions_in_redis_with_the_password_from_the_secret(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     web = _containers(out.get("Deployment", f"{inst}-web", ns))["omero-web"]
     names = [e["name"] for e in web["env"]]
@@ -234,7 +234,7 @@ def test_web_sessions_in_redis_with_the_password_from_the_secret(case):
 
 
 def test_nginx_serves_static_and_proxies_like_omero_web_config_nginx(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     conf = out.get("ConfigMap", f"{inst}-web-nginx", ns)["data"]["default.conf"]
     assert "server 127.0.0.1:4080" in conf
@@ -259,7 +259,7 @@ def test_nginx_serves_static_and_proxies_like_omero_web_config_nginx(case):
 
 
 def test_web_replicas_and_disruption_budget(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     replicas = _replicas(variant)
     deployment = out.get("Deployment", f"{inst}-web", ns)
@@ -275,7 +275,7 @@ def test_web_replicas_and_disruption_budget(case):
 
 
 def test_http_route_on_the_gateway(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     (route,) = out.by_kind("HTTPRoute", ns)
     assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
@@ -297,7 +297,7 @@ def test_http_route_on_the_gateway(case):
 
 
 def test_network_policies(case):
-    _, variant, out = case
+    _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     server_labels = out.get("StatefulSet", f"{inst}-server", ns)["spec"]["template"]["metadata"]["labels"]
     web_labels = out.get("Deployment", f"{inst}-web", ns)["spec"]["template"]["metadata"]["labels"]
@@ -308,7 +308,7 @@ def test_network_policies(case):
         for policy in out.by_kind("NetworkPolicy", ns):
             selected = [
                 labels
-                for w, labels, _ in invariants.workloads(out.objects)
+                for w, labels, _unused in invariants.workloads(out.objects)
                 if labels.get("app.kubernetes.io/component") == component
                 and invariants.selector_matches(policy["spec"]["podSelector"], labels)
             ]
@@ -341,8 +341,14 @@ def test_network_policies(case):
 
 
 def test_render_mode_skips_the_schema_check_and_says_so(case):
-    _, _, out = case
+    _unused, _unused, out = case
     assert "the OMERO database schema check" in " ".join(out.stdout.split())
+
+
+def test_summary_names_the_route_kubernetes_validate_cannot_check(case):
+    _unused, variant, out = case
+    summary = out.stdout[out.stdout.index("not_schema_validated") :][:300]
+    assert f"{_ns(variant)}/httproute-{_inst(variant)}-web.yaml" in summary
 
 
 def test_lochy_values_are_production_values():
@@ -367,7 +373,7 @@ BAD_STACK_INPUTS = [
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"), BAD_STACK_INPUTS, ids=[str(sorted(e.items())) for e, _ in BAD_STACK_INPUTS]
+    ("extra", "message"), BAD_STACK_INPUTS, ids=[str(sorted(e.items())) for e, _unused in BAD_STACK_INPUTS]
 )
 def test_bad_stack_input_fails_before_anything_is_rendered(tmp_path, extra, message):
     proc = harness.run_playbook(PLAYBOOK, tmp_path, LOCHY, extra)
