@@ -17,7 +17,7 @@ import re
 import time
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from ansible_collections.ome.k8s.plugins.module_utils.http import HttpClient, join_url
+from ansible_collections.ome.k8s.plugins.module_utils.httpclient import HttpClient, join_url
 from ansible_collections.ome.k8s.plugins.module_utils.readiness import Misconfigured, NotReady
 
 # OMERO.web's wording when its guest login to OMERO.server fails (webgateway LoginView).

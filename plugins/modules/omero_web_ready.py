@@ -130,7 +130,7 @@ event_context:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ome.k8s.plugins.module_utils.http import check_url, url_argument_spec
+from ansible_collections.ome.k8s.plugins.module_utils.httpclient import check_url, url_argument_spec
 from ansible_collections.ome.k8s.plugins.module_utils.omero_web import check_options, probe_web
 from ansible_collections.ome.k8s.plugins.module_utils.readiness import (
     check_timing,

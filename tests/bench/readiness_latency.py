@@ -301,7 +301,7 @@ def summarise(target, method, runs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--target", action="append", choices=["redmine", "postgres"])
     parser.add_argument("--min-delay", type=float, default=2.0, help="earliest ready moment after module start")

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import http.client
-import importlib
 import json
 import re
 import socket
@@ -282,16 +281,6 @@ def test_url_argument_spec_matches_the_doc_fragment():
         assert documented[name].get("required", False) == option.get("required", False)
 
 
-def test_old_module_name_still_imports_the_same_objects():
-    try:
-        old = importlib.import_module("ansible_collections.ome.k8s.plugins.module_utils.http")
-    except ImportError:
-        pytest.skip("module_utils/http.py, which only re-exported httpclient, has been removed")
-
-    for name in old.__all__:
-        assert getattr(old, name) is getattr(h, name)
-
-
 def test_tls_context_is_made_once_per_client(server, monkeypatch):
     made = []
     real = h.make_context
@@ -302,7 +291,7 @@ def test_tls_context_is_made_once_per_client(server, monkeypatch):
 
     monkeypatch.setattr(h, "make_context", counting)
     client = h.HttpClient(validate_certs=False)
-    for _ in range(3):
+    for _attempt in range(3):
         client.get(server + "/json", 5)
     assert made == [{"cafile": None, "validate_certs": False}]
 

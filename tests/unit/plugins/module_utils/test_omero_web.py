@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ansible_collections.ome.k8s.plugins.module_utils import omero_web as ow
-from ansible_collections.ome.k8s.plugins.module_utils.http import Response, check_status
+from ansible_collections.ome.k8s.plugins.module_utils.httpclient import Response, check_status
 from ansible_collections.ome.k8s.plugins.module_utils.readiness import Misconfigured, NotReady
 
 SERVERS = [

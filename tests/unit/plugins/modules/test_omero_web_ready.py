@@ -12,7 +12,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ome.k8s.plugins.module_utils import omero_web, readiness
-from ansible_collections.ome.k8s.plugins.module_utils.http import Response, check_status
+from ansible_collections.ome.k8s.plugins.module_utils.httpclient import Response, check_status
 from ansible_collections.ome.k8s.plugins.module_utils.readiness import NotReady
 from ansible_collections.ome.k8s.plugins.modules import omero_web_ready
 

@@ -92,7 +92,7 @@ def test_pages_ready_without_key(monkeypatch):
     assert result["state"] == "ready"
     assert result["rest_api"] is None
     assert result["redmine_user"] is None
-    assert [url for url, _, _ in script.requests] == ["https://redmine.example.org/login"]
+    assert [url for url, _headers, _timeout in script.requests] == ["https://redmine.example.org/login"]
 
 
 def test_key_accepted_and_never_returned(monkeypatch):
@@ -129,7 +129,7 @@ def test_down_until_timeout(monkeypatch):
     assert result["msg"].startswith("Redmine not ready after 5.0 s (")
     assert "connection refused by h:80" in result["msg"]
     # Attempts get the per-attempt timeout, capped by what is left of the 5 s.
-    assert all(timeout <= 5 for _, _, timeout in script.requests)
+    assert all(timeout <= 5 for _url, _headers, timeout in script.requests)
 
 
 @pytest.mark.parametrize(
