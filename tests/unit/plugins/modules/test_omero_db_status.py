@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from module_harness import Exit, Fail, run_main
 
 from ansible_collections.ome.k8s.plugins.module_utils import postgres, readiness
 from ansible_collections.ome.k8s.plugins.modules import omero_db_status
@@ -18,29 +17,6 @@ ARGS = {"login_host": "db", "login_user": "omero", "login_password": PASSWORD, "
 REFUSED = 'connection to server at "db" (10.0.0.9), port 5432 failed: Connection refused'
 STARTING = 'connection to server at "db" (10.0.0.9), port 5432 failed: FATAL:  the database system is starting up'
 BAD_PASSWORD = 'connection to server at "db", port 5432 failed: FATAL:  password authentication failed for user "omero"'
-
-
-class Exit(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def module_exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise Exit(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Fail(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    clock = {"now": 0.0}
-    monkeypatch.setattr(readiness.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(readiness.time, "sleep", lambda seconds: clock.__setitem__("now", clock["now"] + seconds))
 
 
 class FakeDriver:
@@ -101,12 +77,7 @@ class FakeCursor:
 
 def run(args, driver, monkeypatch):
     monkeypatch.setattr(postgres, "DRIVER", driver)
-    with patch_module_args(args):
-        try:
-            omero_db_status.main()
-        except (Exit, Fail) as outcome:
-            return type(outcome), outcome.args[0]
-    raise AssertionError("main() returned without exit_json or fail_json")
+    return run_main(omero_db_status, args)
 
 
 @pytest.mark.parametrize(

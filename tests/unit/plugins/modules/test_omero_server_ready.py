@@ -8,37 +8,10 @@ import json
 import logging
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from module_harness import Exit, Fail, run_main
 
 from ansible_collections.ome.k8s.plugins.module_utils import omero as omero_utils
-from ansible_collections.ome.k8s.plugins.module_utils import readiness
 from ansible_collections.ome.k8s.plugins.modules import omero_server_ready
-
-
-class Exit(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def module_exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise Exit(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Fail(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    # Retry loops run instantly; the deadline still advances because `sleep` moves the fake clock.
-    clock = {"now": 0.0}
-    monkeypatch.setattr(readiness.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(readiness.time, "sleep", lambda seconds: clock.__setitem__("now", clock["now"] + seconds))
-    return clock
 
 
 def named(*names, module="Ice", **attrs):
@@ -95,12 +68,7 @@ class FakeClients:
 def run(args, clients=None, monkeypatch=None):
     if clients is not None:
         monkeypatch.setattr(omero_utils, "import_omero", lambda: (clients, None))
-    with patch_module_args(args):
-        try:
-            omero_server_ready.main()
-        except (Exit, Fail) as outcome:
-            return type(outcome), outcome.args[0]
-    raise AssertionError("main() returned without exit_json or fail_json")
+    return run_main(omero_server_ready, args)
 
 
 def test_ready_at_once(monkeypatch):

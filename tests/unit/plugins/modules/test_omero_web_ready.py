@@ -8,10 +8,9 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from module_harness import Exit, Fail, run_main
 
-from ansible_collections.ome.k8s.plugins.module_utils import omero_web, readiness
+from ansible_collections.ome.k8s.plugins.module_utils import omero_web
 from ansible_collections.ome.k8s.plugins.module_utils.httpclient import Response, check_status
 from ansible_collections.ome.k8s.plugins.module_utils.readiness import NotReady
 from ansible_collections.ome.k8s.plugins.modules import omero_web_ready
@@ -19,29 +18,6 @@ from ansible_collections.ome.k8s.plugins.modules import omero_web_ready
 NOT_RESPONDING = (403, {"message": "Server is not responding, please contact administrator."})
 LOGGED_IN = (200, {"success": True, "eventContext": {"userName": "monitor", "sessionUuid": "s"}})
 SERVERS = [{"id": 1, "host": "omero-server", "port": 4064, "server": "omero"}]
-
-
-class Exit(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def module_exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise Exit(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Fail(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    clock = {"now": 0.0}
-    monkeypatch.setattr(readiness.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(readiness.time, "sleep", lambda seconds: clock.__setitem__("now", clock["now"] + seconds))
 
 
 class Script:
@@ -96,12 +72,7 @@ class Script:
 
 def run(args, script, monkeypatch):
     monkeypatch.setattr(omero_web, "HttpClient", script.client)
-    with patch_module_args(args):
-        try:
-            omero_web_ready.main()
-        except (Exit, Fail) as outcome:
-            return type(outcome), outcome.args[0]
-    raise AssertionError("main() returned without exit_json or fail_json")
+    return run_main(omero_web_ready, args)
 
 
 CREDENTIALS = {"username": "monitor", "password": "secret"}

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from module_harness import Exit, Fail, run_main
 
-from ansible_collections.ome.k8s.plugins.module_utils import readiness
 from ansible_collections.ome.k8s.plugins.module_utils.httpclient import Response, check_status
 from ansible_collections.ome.k8s.plugins.module_utils.readiness import NotReady
 from ansible_collections.ome.k8s.plugins.modules import redmine_ready
@@ -19,29 +17,6 @@ LOGIN_PAGE = (200, '<html><head><meta name="description" content="Redmine" /></h
 OTHER_PAGE = (200, "<html><title>Welcome to nginx!</title></html>")
 USER = (200, json.dumps({"user": {"id": 5, "login": "admin", "admin": True, "api_key": "k" * 40}}))
 KEY = "a1" * 20
-
-
-class Exit(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def module_exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise Exit(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Fail(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    clock = {"now": 0.0}
-    monkeypatch.setattr(readiness.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(readiness.time, "sleep", lambda seconds: clock.__setitem__("now", clock["now"] + seconds))
 
 
 class Script:
@@ -76,12 +51,7 @@ class Script:
 
 def run(args, script, monkeypatch):
     monkeypatch.setattr(redmine_ready, "HttpClient", script.client)
-    with patch_module_args(args):
-        try:
-            redmine_ready.main()
-        except (Exit, Fail) as outcome:
-            return type(outcome), outcome.args[0]
-    raise AssertionError("main() returned without exit_json or fail_json")
+    return run_main(redmine_ready, args)
 
 
 def test_pages_ready_without_key(monkeypatch):
