@@ -48,7 +48,8 @@ ensure_docker() {
         log "dockerd is running but does not answer yet; waiting"
     else
         log "starting dockerd in the background (log: ${log_dir}/dockerd.log)"
-        setsid nohup dockerd >>"${log_dir}/dockerd.log" 2>&1 </dev/null &
+        # 9>&-: dockerd must not inherit the lock, or every later run of this script waits for it forever.
+        setsid nohup dockerd >>"${log_dir}/dockerd.log" 2>&1 </dev/null 9>&- &
     fi
     local i
     for i in $(seq 1 60); do
