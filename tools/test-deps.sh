@@ -8,7 +8,7 @@ cd "$top"
 
 packages=(
   # integration-test servers, started by the tests on loopback
-  postgresql redis-server nginx-light openssl
+  postgresql redis-server nginx openssl
   # Molecule test hosts: Docker engine and base images built locally
   docker.io debootstrap gnupg
   # ansible-test sanity's shellcheck test

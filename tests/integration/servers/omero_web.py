@@ -312,40 +312,7 @@ def ice_server_factory(omero_python, ice_certificate, tmp_path_factory):
 # Like an ingress that terminates TLS and passes the request on under the Service's own name, without
 # X-Forwarded-Proto: OMERO.web then builds its API URLs as http://omero-web.internal:4080/..., a scheme
 # and a host the client must not follow.
-INGRESS_LIKE_NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid %(base)s/nginx.pid;
-error_log %(base)s/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path %(base)s/tmp/body;
-    proxy_temp_path %(base)s/tmp/proxy;
-    fastcgi_temp_path %(base)s/tmp/fastcgi;
-    uwsgi_temp_path %(base)s/tmp/uwsgi;
-    scgi_temp_path %(base)s/tmp/scgi;
-    server {
-        listen 127.0.0.1:%(port)d ssl;
-        ssl_certificate %(cert)s;
-        ssl_certificate_key %(key)s;
-        location / {
-            proxy_pass http://127.0.0.1:%(upstream)d;
-            proxy_set_header Host omero-web.internal:4080;
-        }
-    }
-}
-"""
-
-
-class IngressLikeTlsProxy(NginxTlsProxy):
-    def write_conf(self):
-        (self.base / "tmp").mkdir(parents=True, exist_ok=True)
-        (self.base / "tmp").chmod(0o777)
-        self.conf.write_text(
-            INGRESS_LIKE_NGINX_CONF
-            % dict(base=self.base, port=self.port, cert=self.cert, key=self.key, upstream=self.upstream)
-        )
+INGRESS_LIKE_HEADERS = {"Host": "omero-web.internal:4080"}
 
 
 @pytest.fixture
@@ -357,7 +324,7 @@ def omero_web_tls(omero_web_factory, tmp_path_factory):
     web = omero_web_factory([["127.0.0.1", free_port(), "nowhere"]])
     base = tmp_path_factory.mktemp("omero-web-tls")
     cert, key = make_self_signed(base, "localhost")
-    proxy = IngressLikeTlsProxy(base, web.port, cert, key)
+    proxy = NginxTlsProxy(base, web.port, cert, key, headers=INGRESS_LIKE_HEADERS)
     try:
         proxy.start()
         yield proxy

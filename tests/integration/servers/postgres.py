@@ -185,7 +185,7 @@ def load_schema_databases(server):
 
 def _require_postgres():
     if find_bindir() is None:
-        pytest.skip("PostgreSQL server binaries are not installed; run tools/test-servers/install-postgresql.sh")
+        pytest.skip("PostgreSQL server binaries are not installed; run tools/test-deps.sh as root")
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("postgres")

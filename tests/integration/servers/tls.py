@@ -31,8 +31,7 @@ http {
         location / {
             proxy_pass http://127.0.0.1:%(upstream)d;
             proxy_buffering off;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-Proto https;
+%(headers)s
         }
     }
 }
@@ -42,7 +41,7 @@ http {
 def make_self_signed(base, name, with_loopback_ip=True):
     """Write a self-signed certificate for `name` (and 127.0.0.1); return (cert path, key path)."""
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed; run tools/test-servers/install-nginx.sh")
+        pytest.skip("openssl is not installed; run tools/test-deps.sh as root")
     base = Path(base)
     cert, key = base / "cert.pem", base / "key.pem"
     subprocess.run(
@@ -71,15 +70,23 @@ def make_self_signed(base, name, with_loopback_ip=True):
     return cert, key
 
 
-class NginxTlsProxy:
-    """nginx (Debian's) listening with TLS on a free loopback port, proxying to `upstream` over HTTP."""
+# What a well-configured TLS front end tells its upstream.
+FORWARD_ORIGINAL = {"Host": "$http_host", "X-Forwarded-Proto": "https"}
 
-    def __init__(self, base, upstream, cert, key, port=None):
+
+class NginxTlsProxy:
+    """nginx (Debian's) listening with TLS on a free loopback port, proxying to `upstream` over HTTP.
+
+    `headers` are the proxy_set_header lines sent upstream (default: the original host and scheme).
+    """
+
+    def __init__(self, base, upstream, cert, key, *, port=None, headers=None):
         self.base = Path(base)
         self.port = port or free_port()
         self.upstream = upstream
         self.cert = cert
         self.key = key
+        self.headers = FORWARD_ORIGINAL if headers is None else headers
         self.process = None
         self.url = "https://127.0.0.1:%d" % self.port
         self.conf = self.base / "nginx.conf"
@@ -88,13 +95,21 @@ class NginxTlsProxy:
         (self.base / "tmp").mkdir(parents=True, exist_ok=True)
         (self.base / "tmp").chmod(0o777)
         self.conf.write_text(
-            NGINX_CONF % dict(base=self.base, port=self.port, cert=self.cert, key=self.key, upstream=self.upstream)
+            NGINX_CONF
+            % dict(
+                base=self.base,
+                port=self.port,
+                cert=self.cert,
+                key=self.key,
+                upstream=self.upstream,
+                headers="\n".join("            proxy_set_header %s %s;" % item for item in self.headers.items()),
+            )
         )
 
     def start(self, wait=True):
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(nginx).exists():
-            pytest.skip("nginx is not installed; run tools/test-servers/install-nginx.sh")
+            pytest.skip("nginx is not installed; run tools/test-deps.sh as root")
         self.write_conf()
         self.process = subprocess.Popen(
             [nginx, "-c", str(self.conf), "-p", str(self.base), "-e", str(self.base / "error.log")],
