@@ -135,6 +135,11 @@ def run_module(fqcn, args, timeout=300, check_mode=False):
         timeout=timeout,
         check=False,
     )
+    return ansible_result(proc)
+
+
+def ansible_result(proc):
+    """The task result of a one-task `ansible localhost` run made with the json callback."""
     try:
         output = json.loads(proc.stdout)
         result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
@@ -145,6 +150,18 @@ def run_module(fqcn, args, timeout=300, check_mode=False):
         ) from None
     result.setdefault("failed", False)
     return result
+
+
+def stop_process(process, grace=20):
+    """Terminate a child process, killing it if it has not exited after `grace` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(grace)
 
 
 def run_modules(fqcn, args_list, timeout=600):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from . import REPO, VENV_BIN, ansible_env, free_port, port_open, wait_until
+from . import REPO, VENV_BIN, ansible_env, ansible_result, free_port, port_open, stop_process, wait_until
 from .ice_glacier2 import IceGlacier2Server
 from .tls import NginxTlsProxy, make_self_signed
 
@@ -46,7 +46,7 @@ def run_omero_module(fqcn, args, python=None, timeout=300, check_mode=False):
     if check_mode:
         cmd.append("--check")
     proc = subprocess.run(cmd, env=ansible_env(), capture_output=True, text=True, timeout=timeout, check=False)
-    return _result(proc)
+    return ansible_result(proc)
 
 
 def start_omero_module(fqcn, args, python=None):
@@ -60,20 +60,7 @@ def start_omero_module(fqcn, args, python=None):
 
 def finish_omero_module(process, timeout=300):
     stdout, stderr = process.communicate(timeout=timeout)
-    return _result(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr))
-
-
-def _result(proc):
-    try:
-        output = json.loads(proc.stdout)
-        result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    except (ValueError, KeyError, IndexError) as exc:
-        raise AssertionError(
-            "ansible gave no JSON result (rc %s): %s\nstdout: %s\nstderr: %s"
-            % (proc.returncode, exc, proc.stdout[-2000:], proc.stderr[-2000:])
-        ) from None
-    result.setdefault("failed", False)
-    return result
+    return ansible_result(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr))
 
 
 class KnockListener:
@@ -246,13 +233,7 @@ class OmeroWebServer:
         return "\n".join(texts)
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(20)
+        stop_process(self.process)
         wait_until(lambda: not port_open(self.port), 20, "OMERO.web on %d to stop" % self.port)
 
     def kill(self):

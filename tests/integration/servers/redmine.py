@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from . import free_port, wait_until
+from . import free_port, stop_process, wait_until
 from .tls import NginxTlsProxy, make_self_signed
 
 REDMINE_ROOT = Path("/usr/share/redmine")
@@ -150,13 +150,7 @@ class RedmineServer:
         time.sleep(0.05)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(20)
+        stop_process(self.process)
         if self.link.is_symlink():
             self.link.unlink()
 

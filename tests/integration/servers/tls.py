@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from . import free_port, port_open, wait_until
+from . import free_port, port_open, stop_process, wait_until
 
 NGINX_CONF = """
 daemon off;
@@ -121,10 +121,4 @@ class NginxTlsProxy:
         return self
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(20)
+        stop_process(self.process)
