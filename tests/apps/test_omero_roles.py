@@ -124,7 +124,7 @@ BAD_INPUTS = [
     ({"omero_web_replicas": 2.5}, "omero_web_replicas must be a whole number from 1 to 50 (got 2.5)"),
     ({"omero_server_image_tag": "latest"}, "must be a pinned release version such as 5.6.17 (never latest)"),
     ({"omero_server_image_tag": "5.6"}, "omero_server_image_tag (5.6) must be a pinned release version"),
-    ({"omero_web_image_tag": "latest"}, "omero_web_image_tag (latest) and"),
+    ({"omero_web_image_tag": "latest"}, "omero_web_image_tag (latest) must be pinned"),
     ({"omero_web_nginx_image_tag": "stable"}, "omero_web_nginx_image_tag (stable) must be pinned"),
     (
         {"omero_server_generate_secrets": False, "omero_server_root_password": "s3cret-root"},
@@ -138,6 +138,24 @@ BAD_INPUTS = [
     ({"omero_server_client_node_port_ssl": 4064}, "must be 0 (chosen by Kubernetes) or in 30000..32767"),
     ({"omero_web_pdb_max_unavailable": 3, "omero_web_replicas": 3}, "must be at least 1 and below"),
     ({"omero_server_client_service_type": "ExternalName"}, "omero_server_client_service_type"),
+    ({"omero_server_db_port": 70000}, "omero_server_db_port must be in 1..65535 (got 70000)"),
+    (
+        {"omero_server_name": "Server_1"},
+        "omero_server_name must be a DNS label of at most 40 characters (got Server_1)",
+    ),
+    (
+        {"omero_server_resources": {"requests": {"cpu": "1"}, "limits": {"cpu": "2"}}},
+        "omero_server_resources needs requests and limits with a memory limit such as 8Gi",
+    ),
+    ({"omero_server_db_backup_image_tag": "latest"}, "omero_server_db_backup_image_tag (latest) must be a version"),
+    (
+        {"omero_server_client_load_balancer_ip": "192.0.2.10"},
+        "omero_server_client_load_balancer_ip (192.0.2.10) needs omero_server_client_service_type LoadBalancer "
+        "(got NodePort)",
+    ),
+    ({"omero_web_route_timeout": "10"}, "omero_web_route_timeout must be a Gateway API duration such as 600s"),
+    ({"omero_web_hostname": "Omero.Example.org"}, "omero_web_hostname must be a lower-case DNS host name (got Omero."),
+    ({"omero_web_nginx_resources": {"limits": {}}}, "omero_web_nginx_resources needs requests and limits"),
 ]
 
 
@@ -151,6 +169,57 @@ def test_bad_input_fails_before_anything_is_rendered(tmp_path, extra, message):
     for secret in ("s3cret-root", "has/slash@and:colon"):
         if secret in str(extra.values()):
             assert secret not in output
+
+
+def _failure_message(proc, prefix: str) -> str:
+    """The result of the run's one failed task (whitespace normalised), which must start with ``prefix``."""
+    output = " ".join(proc.stdout.split())
+    assert proc.returncode != 0, output[-5000:]
+    assert output.count("fatal: [") == 1, output[-5000:]
+    result = output[output.index("fatal: [") : output.rindex("PLAY RECAP")]
+    assert f"msg: '{prefix}" in result, result
+    return result
+
+
+def test_one_run_reports_every_server_problem(tmp_path):
+    extra = {"omero_server_image_tag": "latest", "omero_server_db_port": 0, "omero_server_startup_timeout": 10}
+    proc = harness.run_playbook(COMPONENTS, tmp_path, extra_vars=extra)
+    message = _failure_message(proc, "Invalid OMERO.server settings:")
+    assert "omero_server_image_tag (latest) must be a pinned release version" in message
+    assert "omero_server_db_port must be in 1..65535 (got 0)" in message
+    assert "omero_server_startup_timeout must be at least 60 seconds (got 10)" in message
+    assert not list((tmp_path / "rendered").glob("*/*.yaml"))
+
+
+def test_one_run_reports_every_web_problem_without_showing_secrets(tmp_path):
+    extra = {
+        "omero_web_replicas": 0,
+        "omero_web_nginx_image_tag": "stable",
+        "omero_web_generate_secrets": False,
+        "omero_web_redis_password": "has/slash@and:colon",
+    }
+    proc = harness.run_playbook(COMPONENTS, tmp_path, extra_vars=extra)
+    message = _failure_message(proc, "Invalid OMERO.web settings:")
+    assert "omero_web_replicas must be a whole number from 1 to 50 (got 0)" in message
+    assert "omero_web_nginx_image_tag (stable) must be pinned" in message
+    assert "must both be set (for example from Ansible Vault); missing: omero_web_secret_key." in message
+    assert "omero_web_redis_password (value not shown): the Redis password may only hold letters" in message
+    assert "has/slash@and:colon" not in proc.stdout + proc.stderr
+
+
+def test_bad_replicas_are_not_also_reported_as_a_bad_budget(tmp_path):
+    proc = harness.run_playbook(COMPONENTS, tmp_path, extra_vars={"omero_web_replicas": "three"})
+    message = _failure_message(proc, "Invalid OMERO.web settings:")
+    assert "omero_web_replicas must be a whole number from 1 to 50 (got three)" in message
+    assert "omero_web_pdb_max_unavailable" not in message
+
+
+@pytest.mark.parametrize("role", ["omero", "omero_server", "omero_web"])
+def test_validate_entry_point_takes_the_main_options(role):
+    specs = yaml.safe_load((harness.REPO_ROOT / "roles" / role / "meta/argument_specs.yml").read_text(encoding="utf-8"))
+    specs = specs["argument_specs"]
+    assert specs["validate"]["short_description"]
+    assert specs["validate"]["options"] == specs["main"]["options"]
 
 
 @pytest.mark.parametrize("role", ["omero", "omero_server", "omero_web"])

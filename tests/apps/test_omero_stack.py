@@ -5,6 +5,7 @@ every object: strict schema validation, the cross-object invariants and OMERO-sp
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -342,7 +343,8 @@ def test_network_policies(case):
 
 def test_render_mode_skips_the_schema_check_and_says_so(case):
     _unused, _unused, out = case
-    assert "the OMERO database schema check" in " ".join(out.stdout.split())
+    task = re.escape("Check the database schema before the rollout (apply mode only, render mode skips it)")
+    assert re.search(task + r"\] \**\s+skipping:", out.stdout)
 
 
 def test_summary_names_the_route_kubernetes_validate_cannot_check(case):
@@ -366,7 +368,9 @@ BAD_STACK_INPUTS = [
         "omero_server_db_password must be given",
     ),
     ({"omero_hostname": ""}, "omero_hostname must be set"),
-    ({"omero_instance": "Omero_Prod"}, "omero_instance (Omero_Prod) a DNS label"),
+    ({"omero_instance": "Omero_Prod"}, "omero_instance (Omero_Prod) must be a DNS label of at most 30 characters"),
+    ({"omero_instance": "o" * 31}, f"omero_instance ({'o' * 31}) must be a DNS label of at most 30 characters"),
+    ({"omero_namespace": "OMERO"}, "omero_namespace must be a DNS label (got OMERO)"),
     ({"omero_web_replicas": 0}, "omero_web_replicas must be a whole number from 1 to 50 (got 0)"),
     ({"omero_server_image_tag": "latest"}, "(never latest)"),
 ]
@@ -380,4 +384,19 @@ def test_bad_stack_input_fails_before_anything_is_rendered(tmp_path, extra, mess
     output = " ".join((proc.stdout + proc.stderr).split())
     assert proc.returncode != 0, output[-5000:]
     assert message in output, output[-5000:]
+    assert not list((tmp_path / "rendered").glob("*/*.yaml")), "objects were rendered before the failure"
+
+
+def test_one_stack_run_reports_every_instance_problem(tmp_path):
+    extra = {"omero_instance": "Omero_Prod", "omero_hostname": "", "omero_database_external": True}
+    proc = harness.run_playbook(PLAYBOOK, tmp_path, LOCHY, extra)
+    output = " ".join(proc.stdout.split())
+    assert proc.returncode != 0, output[-5000:]
+    assert output.count("fatal: [") == 1, output[-5000:]
+    message = output[output.index("fatal: [") : output.rindex("PLAY RECAP")]
+    assert "msg: 'Invalid OMERO settings:" in message, message
+    assert "omero_instance (Omero_Prod) must be a DNS label" in message
+    assert "omero_hostname must be set" in message
+    assert "omero_database_host must name the external PostgreSQL server" in message
+    assert "omero_server_db_password must be given" in message
     assert not list((tmp_path / "rendered").glob("*/*.yaml")), "objects were rendered before the failure"

@@ -117,19 +117,61 @@ def test_external_database_has_no_workload(render):
     ]
 
 
+INPUTS = "tests/apps/playbooks/postgresql_redis_inputs.yml"
+
+
 @pytest.mark.parametrize(
     ("extra_vars", "message"),
     [
-        ({"pg_name": "Bad_Name"}, "postgresql_name (Bad_Name) must be a DNS label"),
-        ({"pg_clients": []}, "postgresql_allowed_clients must list at least one"),
-        ({"pg_image": "postgres:latest"}, "needs a pinned tag other"),
-        ({"pg_image": "postgres"}, "needs a pinned tag other"),
-        ({"pg_schedule": "every night"}, "5-field cron expression"),
-        ({"pg_external": True}, "postgresql_host and postgresql_password must be given"),
-        ({"redis_clients": [{}]}, "redis_allowed_clients at"),
+        ({"pg_name": "Bad_Name"}, "postgresql_name (Bad_Name) must be a DNS label of at most 40 characters."),
+        ({"pg_name": "d" * 41}, "postgresql_name (%s) must be a DNS label of at most 40 characters." % ("d" * 41)),
+        ({"pg_clients": []}, "postgresql_allowed_clients must list at least one non-empty pod label mapping"),
+        ({"pg_clients": [{}]}, "the pods allowed to connect, e.g. {app.kubernetes.io/name: omero-server}), got [{}]."),
+        ({"pg_image": "postgres:latest"}, "postgresql_image (postgres:latest) needs a pinned tag other than latest"),
+        ({"pg_image": "postgres"}, "postgresql_image (postgres) needs a pinned tag other than latest"),
+        ({"pg_schedule": "every night"}, "postgresql_backup_schedule (every night) must be a 5-field cron expression"),
+        (
+            {"pg_external": True},
+            "postgresql_external is true, so postgresql_host and postgresql_password must be given",
+        ),
+        ({"redis_clients": [{}]}, "redis_allowed_clients must list at least one non-empty pod label mapping"),
         ({"redis_policy": "lru"}, "redis_maxmemory_policy must be one of"),
     ],
 )
 def test_bad_input_is_rejected_with_a_clear_message(render_fail, extra_vars, message):
-    output = render_fail("tests/apps/playbooks/postgresql_redis_inputs.yml", extra_vars=extra_vars)
+    output = render_fail(INPUTS, extra_vars=extra_vars)
     assert message in " ".join(output.split()), output[-3000:]
+
+
+def test_external_database_without_its_host_names_only_the_missing_setting(render_fail):
+    output = " ".join(render_fail(INPUTS, extra_vars={"pg_external": True, "postgresql_password": "x" * 20}).split())
+    assert "postgresql_external is true, so postgresql_host must be given" in output, output[-3000:]
+    assert "x" * 20 not in output
+
+
+def test_every_postgresql_problem_is_reported_in_one_failure(render_fail):
+    output = " ".join(
+        render_fail(
+            INPUTS, extra_vars={"pg_name": "Bad_Name", "pg_image": "postgres:latest", "pg_schedule": "x"}
+        ).split()
+    )
+    (failure,) = [line for line in output.split("fatal: ")[1:] if "Invalid PostgreSQL settings" in line]
+    assert "postgresql_name (Bad_Name) must be a DNS label" in failure, output[-3000:]
+    assert "postgresql_image (postgres:latest) needs a pinned tag" in failure
+    assert "postgresql_backup_schedule (x) must be a 5-field cron expression" in failure
+    assert output.count("fatal: ") == 1
+
+
+def test_every_redis_problem_is_reported_in_one_failure_without_the_password(render_fail):
+    secret = "first-line-of-a-secret"
+    output = " ".join(
+        render_fail(
+            INPUTS,
+            extra_vars={"redis_password": secret + "\nsecond", "redis_port": 0, "redis_image": "redis:latest"},
+        ).split()
+    )
+    (failure,) = [line for line in output.split("fatal: ")[1:] if "Invalid Redis settings" in line]
+    assert "redis_password must be one line." in failure, output[-3000:]
+    assert "redis_port (0) must be 1-65535." in failure
+    assert "redis_image (redis:latest) must be pinned to a tag other than latest" in failure
+    assert secret not in output

@@ -267,21 +267,59 @@ def test_rerender_changes_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"redmine_image": "docker.io/library/redmine:latest"}, "pinned to a tag other than latest"),
-        ({"redmine_image": "docker.io/library/redmine"}, "pinned to a tag other than latest"),
-        ({"redmine_hostname": ""}, "redmine_hostname"),
-        ({"redmine_namespace": "Redmine_NS"}, "must be DNS labels"),
-        ({"redmine_db_password_secret": ""}, "set redmine_db_host and redmine_db_password_secret"),
+        (
+            {"redmine_image": "docker.io/library/redmine:latest"},
+            "redmine_image (docker.io/library/redmine:latest) must be pinned to a tag other than latest",
+        ),
+        (
+            {"redmine_image": "docker.io/library/redmine"},
+            "redmine_image (docker.io/library/redmine) must be pinned to a tag other than latest",
+        ),
+        ({"redmine_hostname": ""}, "redmine_hostname must be set"),
+        ({"redmine_hostname": "Redmine.Example"}, "redmine_hostname (Redmine.Example) must be a host name"),
+        ({"redmine_namespace": "Redmine_NS"}, "redmine_namespace (Redmine_NS) must be a DNS label"),
+        ({"redmine_name": "1redmine"}, "redmine_name (1redmine) must be a DNS label starting with a letter"),
+        ({"redmine_files_backup_retention": 0}, "redmine_files_backup_retention (0) must be at least 1."),
+        (
+            {"redmine_db_password_secret": ""},
+            "set redmine_db_host and redmine_db_password_secret (the name of a Secret in namespace redmine whose key "
+            "password holds the password); missing: redmine_db_password_secret.",
+        ),
         ({"redmine_plugins": [{"name": "x"}]}, "redmine_plugins[0] (x: give url or git)"),
-        ({"redmine_plugins": [{"name": "x", "url": "https://e/x.zip"}]}, "url must be an http(s) tar archive"),
+        (
+            {"redmine_plugins": [{"name": "x", "url": "https://e/x.zip"}]},
+            "redmine_plugins[0] (x: url must be an http(s) tar archive): got https://e/x.zip",
+        ),
         ({"redmine_plugins": [{"name": "x", "git": "g", "url": "https://e/x.tgz"}]}, "give url or git"),
-        ({"redmine_themes": [{"name": "a", "git": "g"}, {"name": "a", "git": "h"}]}, "duplicate name a"),
+        (
+            {"redmine_themes": [{"name": "a", "git": "g"}, {"name": "a", "git": "h"}]},
+            "redmine_themes[1] (duplicate name a): the names of redmine_themes must be unique.",
+        ),
         ({"redmine_plugins": [{"name": "../x", "git": "g"}]}, "redmine_plugins[0] (name)"),
-        ({"redmine_plugins": [{"name": "x", "url": "https://e/x.tgz", "sha256": "abc"}]}, "64 hex digits"),
+        (
+            {"redmine_plugins": [{"name": "x", "url": "https://e/x.tgz", "sha256": "abc"}]},
+            "redmine_plugins[0] (x: sha256 must be 64 hex digits): got abc.",
+        ),
         ({"redmine_db_ssl_mode": "sometimes"}, "redmine_db_ssl_mode"),
     ],
 )
 def test_bad_settings_are_refused(render_fail, extra, message):
     output = render_fail(EXTERNAL, extra_vars=extra)
     assert message in output
+    assert "Write the files of changed objects" not in output
+
+
+def test_every_bad_setting_is_reported_in_one_failure(render_fail):
+    extra = {
+        "redmine_image": "docker.io/library/redmine:latest",
+        "redmine_hostname": "",
+        "redmine_plugins": [{"name": "x"}, {"name": "y", "url": "https://e/y.zip"}],
+    }
+    output = render_fail(EXTERNAL, extra_vars=extra)
+    (failure,) = [line for line in output.splitlines() if line.startswith("[ERROR]: ")]
+    assert "Invalid Redmine settings: " in failure, output[-3000:]
+    assert "redmine_image (docker.io/library/redmine:latest) must be pinned" in failure
+    assert "redmine_hostname must be set" in failure
+    assert "redmine_plugins[0] (x: give url or git)" in failure
+    assert "redmine_plugins[1] (y: url must be an http(s) tar archive)" in failure
     assert "Write the files of changed objects" not in output

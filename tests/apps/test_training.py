@@ -118,6 +118,11 @@ def test_same_accounts_same_job_other_accounts_new_job(tmp_path):
     assert before != after
 
 
+ACCOUNTS_PROBLEM = (
+    "Invalid workshop accounts or groups (omero_training_users, omero_training_groups, omero_training_default_groups): "
+)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -135,7 +140,39 @@ def test_same_accounts_same_job_other_accounts_new_job(tmp_path):
 )
 def test_bad_accounts_fail_before_anything_is_rendered(render_fail, extra, message):
     output = render_fail(PLAYBOOK, LOCHY, extra)
-    assert "ERROR: invalid training accounts: " + message in output
+    assert ACCOUNTS_PROBLEM + message in output
+    assert "Write the files of changed objects" not in output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"omero_training_namespace": "Training"}, "omero_training_namespace (Training) must be a DNS label"),
+        # 31 characters: the training instance becomes omero_instance, which is limited to 30
+        (
+            {"omero_training_instance": "x" * 31},
+            "omero_training_instance (%s) must be a DNS label of at most 30" % ("x" * 31),
+        ),
+        ({"omero_training_hostname": ""}, "omero_training_hostname must be set"),
+        ({"omero_training_web_replicas": 0}, "omero_training_web_replicas (0) must be at least 1."),
+        ({"omero_training_password_length": 8}, "omero_training_password_length (8) must be at least 12."),
+        ({"omero_training_accounts_timeout": 30}, "omero_training_accounts_timeout (30) must be at least 60 seconds."),
+    ],
+)
+def test_bad_settings_fail_before_anything_is_rendered(render_fail, extra, message):
+    output = render_fail(PLAYBOOK, LOCHY, extra)
+    assert "Invalid training settings: " + message in output
+    assert "Write the files of changed objects" not in output
+
+
+def test_bad_settings_and_accounts_are_reported_in_one_failure(render_fail):
+    extra = {"omero_training_web_replicas": 0, "omero_training_hostname": "", "omero_training_users": ["root"]}
+    output = render_fail(PLAYBOOK, LOCHY, extra)
+    (failure,) = [line for line in output.splitlines() if line.startswith("[ERROR]: ")]
+    assert "Invalid training settings: " in failure, output[-3000:]
+    assert "omero_training_web_replicas (0) must be at least 1." in failure
+    assert "omero_training_hostname must be set" in failure
+    assert ACCOUNTS_PROBLEM + "user name 'root' is reserved by OMERO." in failure
     assert "Write the files of changed objects" not in output
 
 
