@@ -66,8 +66,7 @@ def render_records(objects, placeholder="<redacted>"):
     if bad:
         raise AnsibleFilterError(
             "kube_api_objects entries need apiVersion, kind and metadata.name (and a Secret its namespace); "
-            "offending entries (kind or name): "
-            + ", ".join(bad)
+            "offending entries (kind or name): " + ", ".join(bad)
         )
     records = {}
     for obj in objects:

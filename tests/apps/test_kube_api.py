@@ -122,3 +122,8 @@ def test_entry_point_arguments_are_validated(render_fail):
 def test_secret_without_keys_is_rejected(render_fail):
     output = " ".join(render_fail(BASIC, extra_vars={"basic_secret_values": {}}).split())
     assert "kube_api secret needs kube_api_secret_name, kube_api_secret_namespace and a non-empty" in output
+
+
+def test_template_outside_a_role_is_refused_with_a_hint(render_fail):
+    output = " ".join(render_fail(BASIC, extra_vars={"kube_api_template": "objects.yaml.j2"}).split())
+    assert "kube_api_template names a template of the role that calls kube_api" in output

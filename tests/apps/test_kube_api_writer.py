@@ -75,3 +75,22 @@ def test_refuses_relative_root(tmp_path):
     rc, out = run("relative/dir", {"demo/a.yaml": "x\n"})
     assert rc == 1
     assert "must be absolute" in out["error"]
+
+
+def test_validates_the_written_files_when_asked(tmp_path):
+    files = {
+        "demo/configmap-good.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\ndata:\n  a: '1'\n",
+        "demo/configmap-bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  a: 1\n",
+    }
+    rc, out = run(tmp_path, files, "--validate", "1.35.0", "1.37.0")
+    assert rc == 0
+    assert sorted(out["written"]) == sorted(files)
+    assert [(v["item"], v["rc"]) for v in out["validation"]] == [("1.35.0", 1), ("1.37.0", 1)]
+    assert "configmap-bad.yaml did not validate" in out["validation"][0]["stdout"]
+    assert "configmap-good.yaml" not in out["validation"][0]["stdout"]
+
+
+def test_check_mode_validates_nothing(tmp_path):
+    rc, out = run(tmp_path, {"demo/a.yaml": "kind: ConfigMap\n"}, "--check", "--validate", "1.37.0")
+    assert (rc, "validation" in out) == (0, False)
+    assert not (tmp_path / "demo").exists()

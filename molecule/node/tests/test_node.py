@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -130,6 +131,19 @@ def test_kubernetes_packages_from_local_debs_are_pinned_held_and_enabled(host):
     held = host.check_output("apt-mark showhold").split()
     assert sorted(held) == sorted(KUBERNETES_PACKAGES)
     assert host.service("kubelet").is_enabled
+
+
+def test_local_debs_are_kept_on_the_host(host):
+    dest = host.file("/var/cache/ome-k8s/debs")
+    if host.backend.get_hostname() != LOCAL_DEBS_HOST:
+        assert not dest.exists
+        return
+    debs = {path.name: path for path in _ephemeral("debs").glob("*.deb")}
+    assert sorted(dest.listdir()) == sorted(debs)
+    for name, path in debs.items():
+        copy = host.file(f"/var/cache/ome-k8s/debs/{name}")
+        assert (copy.user, copy.group, copy.mode) == ("root", "root", 0o644)
+        assert copy.sha256sum == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("path", ["/etc/containerd/config.toml", "/etc/crictl.yaml"])

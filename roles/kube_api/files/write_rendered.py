@@ -5,6 +5,10 @@ Reads JSON from stdin: {"root": "/abs/render/dir", "files": {"<dir>/<file>.yaml"
 Writes each file whose content or mode differs (atomically, mode 0644, directories 0755), removes every
 other *.yaml file in the directories written, and prints {"written": [...], "removed": [...]} (paths
 relative to root). With --check nothing is changed; the output says what would be.
+
+With ``--validate VERSION [VERSION ...]`` (and without --check) it then validates every file of the request
+with validate_rendered.py's check and adds its results as "validation": one process for the whole finalize
+step instead of two.
 """
 
 from __future__ import annotations
@@ -79,13 +83,21 @@ def sync(root: str, files: dict[str, str], check: bool) -> dict[str, list[str]]:
 
 
 def main() -> int:
-    check = "--check" in sys.argv[1:]
+    args = sys.argv[1:]
+    check = "--check" in args
+    versions = args[args.index("--validate") + 1 :] if "--validate" in args else []
     request = json.load(sys.stdin)
     try:
         result = sync(request["root"], request["files"], check)
     except (ValueError, OSError) as exc:
         print(json.dumps({"error": str(exc)}))
         return 1
+    if versions and not check and request["files"]:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from validate_rendered import validate
+
+        paths = [os.path.join(request["root"], relpath) for relpath in sorted(request["files"])]
+        result["validation"] = validate(versions, paths)
     print(json.dumps(result))
     return 0
 

@@ -1,0 +1,251 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ome.k8s.node skips a change only when ome.k8s.node_host_state found its target exactly as wanted.
+
+One ansible-playbook run on the controller: each case is a host of a local inventory whose host state
+(`__node_host`, what ome.k8s.node_host_state returns) is a host where everything is in place, with one
+thing changed. The role's summary task lists what it found in place (so left alone); every other
+change goes through its module. Nothing here touches the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+VENV_BIN = pathlib.Path(sys.executable).parent
+ROOT_FILE = {"type": "file", "mode": "0644", "owner": "root", "group": "root"}
+ROOT_DIR = {"type": "directory", "mode": "0755", "owner": "root", "group": "root"}
+LOCAL_DEBS = ("cri-tools", "kubeadm", "kubectl", "kubelet")
+DEST = "/var/cache/ome-k8s/debs"
+
+# A host where everything ome.k8s.node manages is in place, built inside the role (so that the
+# templates are rendered with the role's variables, as the role compares them).
+IN_PLACE = """{{ {
+  'paths': dict([
+      (node_modules_load_file, root_file), (node_sysctl_file, root_file),
+      (node_containerd_config_file | dirname, root_dir), (node_containerd_config_file, root_file),
+      (node_crictl_config_file, root_file),
+      (node_kubernetes_apt_keyring | dirname, root_dir), (node_kubernetes_apt_keyring, root_file),
+      ('/etc/apt/sources.list.d/kubernetes.sources', root_file), (node_kubernetes_local_debs_dest, root_dir)]
+    + (local_debs | map('regex_replace', '^', node_kubernetes_local_debs_dest ~ '/') | product([root_file]) | list)),
+  'checksums': {
+      node_modules_load_file: lookup('ansible.builtin.template', 'modules-load.conf.j2') | hash('sha1'),
+      node_sysctl_file: lookup('ansible.builtin.template', 'sysctl.conf.j2') | hash('sha1'),
+      node_containerd_config_file: lookup('ansible.builtin.template', 'containerd-config-v2.toml.j2') | hash('sha1'),
+      node_crictl_config_file: lookup('ansible.builtin.template', 'crictl.yaml.j2') | hash('sha1'),
+      node_kubernetes_apt_keyring: 'f' * 40,
+      '/etc/apt/sources.list.d/kubernetes.sources':
+        lookup('ansible.builtin.template', 'kubernetes.sources.j2') | hash('sha1')},
+  'read': {'/etc/fstab': '# /swapfile none swap sw 0 0\\nUUID=1 / ext4 defaults 0 1\\n',
+           '/proc/swaps': 'Filename\\tType\\tSize\\tUsed\\tPriority\\n'},
+  'packages': dict(
+      (node_base_packages + [node_containerd_package] + node_python_packages)
+      | product([{'status': 'installed', 'selection': 'install', 'version': '1.0-1'}]))
+    | combine(dict((node_kubernetes_packages + ['cri-tools'])
+                   | product([{'status': 'installed', 'selection': 'hold', 'version': '1.35.0-1.1'}]))),
+  'services': {'containerd': {'load': 'loaded', 'active': 'active', 'enabled': 'enabled'},
+               'kubelet': {'load': 'loaded', 'active': 'inactive', 'enabled': 'enabled'}},
+  'containerd': {'version': 'containerd 1.6.20~ds1 1.6.20~ds1-1+b1', 'config_dump': 'SystemdCgroup = true'},
+} }}"""
+
+REPOSITORY_IN_PLACE = [
+    "host packages (installed)",
+    "/etc/fstab (no active swap entry)",
+    "swap (off)",
+    "/etc/modules-load.d/ome-k8s.conf",
+    "/etc/sysctl.d/90-ome-k8s.conf",
+    "/etc/containerd",
+    "/etc/containerd/config.toml",
+    "containerd service (running, enabled)",
+    "/etc/crictl.yaml",
+    "/etc/apt/keyrings",
+    "/etc/apt/keyrings/kubernetes-apt-keyring.asc",
+    "/etc/apt/sources.list.d/kubernetes.sources",
+    "apt install of kubelet, kubeadm, kubectl (installed at 1.35.0)",
+    "dpkg hold of kubelet, kubeadm, kubectl",
+    "kubelet service (enabled)",
+]
+LOCAL_DEBS_IN_PLACE = [
+    *REPOSITORY_IN_PLACE[:9],
+    f"{DEST} and its .deb files",
+    "install of " + ", ".join(f"{name}_1.35.0-1.1_amd64.deb" for name in LOCAL_DEBS) + " (installed)",
+    *REPOSITORY_IN_PLACE[13:],
+]
+# Nothing of the Kubernetes packages is managed with node_kubernetes_package_source none.
+NONE_IN_PLACE = REPOSITORY_IN_PLACE[:9]
+CRICTL = "/etc/crictl.yaml"
+CONFIG = "/etc/containerd/config.toml"
+KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.asc"
+CRI_TOOLS_DEB = f"{DEST}/cri-tools_1.35.0-1.1_amd64.deb"
+
+# Case -> (node_kubernetes_package_source, change to the in-place host, what is then no longer left alone).
+CASES = {
+    "repository-in-place": ("repository", {}, []),
+    "local-debs-in-place": ("local_debs", {}, []),
+    "none-in-place": ("none", {}, []),
+    "crictl-mode": ("repository", {"paths": {CRICTL: {"mode": "0600"}}}, [CRICTL]),
+    "crictl-owner": ("repository", {"paths": {CRICTL: {"owner": "nobody"}}}, [CRICTL]),
+    "crictl-group": ("repository", {"paths": {CRICTL: {"group": "adm"}}}, [CRICTL]),
+    "crictl-content": ("repository", {"checksums": {CRICTL: "0" * 40}}, [CRICTL]),
+    "crictl-symlink": ("repository", {"paths": {CRICTL: {"type": "link"}}}, [CRICTL]),
+    "crictl-absent": ("repository", {"paths": {CRICTL: {"type": "absent"}}}, [CRICTL]),
+    "containerd-dir-mode": ("repository", {"paths": {"/etc/containerd": {"mode": "0700"}}}, ["/etc/containerd"]),
+    # containerd 2.x reads configuration version 3: the version 2 file in place is rewritten.
+    "containerd-2": ("repository", {"containerd": {"version": "containerd 2.1.4"}}, [CONFIG]),
+    "containerd-stopped": (
+        "repository",
+        {"services": {"containerd": {"active": "inactive"}}},
+        ["containerd service (running, enabled)"],
+    ),
+    "containerd-disabled": (
+        "repository",
+        {"services": {"containerd": {"enabled": "disabled"}}},
+        ["containerd service (running, enabled)"],
+    ),
+    "package-half-installed": (
+        "repository",
+        {"packages": {"conntrack": {"status": "half-installed"}}},
+        ["host packages (installed)"],
+    ),
+    "package-absent": (
+        "repository",
+        {"packages": {"socat": {"status": "not-installed", "version": ""}}},
+        ["host packages (installed)"],
+    ),
+    "fstab-active-swap": (
+        "repository",
+        {"read": {"/etc/fstab": "UUID=1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n"}},
+        ["/etc/fstab (no active swap entry)"],
+    ),
+    "fstab-unreadable": ("repository", {"read": {"/etc/fstab": None}}, ["/etc/fstab (no active swap entry)"]),
+    "swap-active": (
+        "repository",
+        {"read": {"/proc/swaps": "Filename\tType\tSize\tUsed\tPriority\n/swapfile file 1024 0 -2\n"}},
+        ["swap (off)"],
+    ),
+    "keyring-mode": ("repository", {"paths": {KEYRING: {"mode": "0600"}}}, [KEYRING]),
+    "kubeadm-other-version": (
+        "repository",
+        {"packages": {"kubeadm": {"version": "1.34.3-1.1"}}},
+        ["apt install of kubelet, kubeadm, kubectl (installed at 1.35.0)"],
+    ),
+    "kubeadm-not-held": (
+        "repository",
+        {"packages": {"kubeadm": {"selection": "install"}}},
+        ["dpkg hold of kubelet, kubeadm, kubectl"],
+    ),
+    "kubelet-disabled": (
+        "repository",
+        {"services": {"kubelet": {"enabled": "disabled"}}},
+        ["kubelet service (enabled)"],
+    ),
+    "local-deb-absent": ("local_debs", {"paths": {CRI_TOOLS_DEB: {"type": "absent"}}}, [f"{DEST} and its .deb files"]),
+    "local-deb-mode": ("local_debs", {"paths": {CRI_TOOLS_DEB: {"mode": "0600"}}}, [f"{DEST} and its .deb files"]),
+    "local-deb-other-version": (
+        "local_debs",
+        {"packages": {"cri-tools": {"version": "1.34.0-1.1"}}},
+        [f"{DEST} and its .deb files", LOCAL_DEBS_IN_PLACE[10]],
+    ),
+}
+
+
+def role_root() -> pathlib.Path:
+    """The ome.k8s.node tree Ansible resolves (installed copy under `make test`, else the repo)."""
+    for path in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
+        candidate = pathlib.Path(path) / "ansible_collections" / "ome" / "k8s" / "roles" / "node"
+        if candidate.is_dir():
+            return candidate.resolve()
+    return REPO / "roles" / "node"
+
+
+@pytest.fixture(scope="module")
+def left_alone(tmp_path_factory):
+    """Case name -> the role's list of what it found in place."""
+    tmp = tmp_path_factory.mktemp("node-gates")
+    debs = tmp / "debs"
+    debs.mkdir()
+    for name in LOCAL_DEBS:
+        (debs / f"{name}_1.35.0-1.1_amd64.deb").write_bytes(b"")
+    hosts = {}
+    for name, (source, change, _changed) in CASES.items():
+        hosts[name] = {"node_kubernetes_package_source": source, "case_change": change}
+        if source == "local_debs":
+            hosts[name]["node_kubernetes_local_debs_dir"] = str(debs)
+    inventory = {
+        "all": {
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+            "hosts": hosts,
+        }
+    }
+    play = [
+        {
+            "name": "Summarise",
+            "hosts": "all",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "Run the summary of ome.k8s.node on the host state of the case",
+                    "ansible.builtin.include_role": {"name": "ome.k8s.node", "tasks_from": "summary"},
+                    "vars": {
+                        "root_file": ROOT_FILE,
+                        "root_dir": ROOT_DIR,
+                        "local_debs": [f"{name}_1.35.0-1.1_amd64.deb" for name in LOCAL_DEBS],
+                        "__node_host": "{{ in_place | combine(case_change, recursive=True) }}",
+                        "in_place": IN_PLACE,
+                    },
+                }
+            ],
+        }
+    ]
+    (tmp / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    (tmp / "gates.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORKS="10")
+    run = subprocess.run(
+        [str(VENV_BIN / "ansible-playbook"), "-i", str(tmp / "hosts.yml"), str(tmp / "gates.yml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    report = json.loads(run.stdout)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    found = {}
+    for task in report["plays"][0]["tasks"]:
+        for host, result in task["hosts"].items():
+            if isinstance(result.get("msg"), dict):
+                found[host] = result["msg"]["ome.k8s.node found in place, left alone"]
+    assert sorted(found) == sorted(CASES), run.stderr
+    return found
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_only_what_is_exactly_in_place_is_left_alone(left_alone, case):
+    source, _change, changed = CASES[case]
+    expected = {"repository": REPOSITORY_IN_PLACE, "local_debs": LOCAL_DEBS_IN_PLACE, "none": NONE_IN_PLACE}[source]
+    assert left_alone[case] == [item for item in expected if item not in changed]
+
+
+def test_the_probe_reads_what_the_gates_compare():
+    """Every path the gates look up is one the role asks ome.k8s.node_host_state about."""
+    role_vars = yaml.safe_load((role_root() / "vars" / "main.yml").read_text())
+    paths = role_vars["__node_state_paths"]
+    for name in (
+        "node_modules_load_file",
+        "node_sysctl_file",
+        "node_containerd_config_file",
+        "node_crictl_config_file",
+    ):
+        assert name in paths
+    assert "node_kubernetes_apt_keyring" in paths
+    assert "__node_kubernetes_source_file" in paths
+    assert "node_kubernetes_local_debs_dest" in paths
+    assert role_vars["__node_state_files"] == ["/etc/fstab", "/proc/swaps"]
+    assert role_vars["__node_state_services"] == ["containerd", "kubelet"]
