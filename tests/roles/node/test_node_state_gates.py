@@ -17,8 +17,8 @@ import sys
 
 import pytest
 import yaml
+from node_helpers import role_root
 
-REPO = pathlib.Path(__file__).resolve().parents[3]
 VENV_BIN = pathlib.Path(sys.executable).parent
 ROOT_FILE = {"type": "file", "mode": "0644", "owner": "root", "group": "root"}
 ROOT_DIR = {"type": "directory", "mode": "0755", "owner": "root", "group": "root"}
@@ -154,15 +154,6 @@ CASES = {
         [f"{DEST} and its .deb files", LOCAL_DEBS_IN_PLACE[10]],
     ),
 }
-
-
-def role_root() -> pathlib.Path:
-    """The ome.k8s.node tree Ansible resolves (installed copy under `make test`, else the repo)."""
-    for path in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
-        candidate = pathlib.Path(path) / "ansible_collections" / "ome" / "k8s" / "roles" / "node"
-        if candidate.is_dir():
-            return candidate.resolve()
-    return REPO / "roles" / "node"
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import sys
 
 import pytest
 import yaml
+from node_helpers import role_root
 
-REPO = pathlib.Path(__file__).resolve().parents[3]
 VENV_BIN = pathlib.Path(sys.executable).parent
 DEBIAN_12 = {
     "distribution": "Debian",
@@ -26,15 +26,6 @@ DEBIAN_12 = {
     "architecture": "x86_64",
 }
 ARMORED_KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ0test\n-----END PGP PUBLIC KEY BLOCK-----\n"
-
-
-def role_root() -> pathlib.Path:
-    """The ome.k8s.node tree Ansible resolves (installed copy under `make test`, else the repo)."""
-    for path in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
-        candidate = pathlib.Path(path) / "ansible_collections" / "ome" / "k8s" / "roles" / "node"
-        if candidate.is_dir():
-            return candidate.resolve()
-    return REPO / "roles" / "node"
 
 
 def make_cases(tmp: pathlib.Path) -> dict[str, tuple[dict, dict]]:
