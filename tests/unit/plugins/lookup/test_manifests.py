@@ -23,9 +23,11 @@ PLAYBOOK = """
       ansible.builtin.set_fact:
         objects: "{{ query('ome.k8s.manifests', template_name | default('objects.yaml.j2')) }}"
 
-    - name: Print them
-      ansible.builtin.debug:
-        msg: "OBJECTS={{ objects | to_json }}"
+    - name: Write them where the test reads them
+      ansible.builtin.copy:
+        content: "{{ objects | to_json }}"
+        dest: "{{ playbook_dir }}/objects.json"
+        mode: "0644"
 """
 
 TEMPLATES = {
@@ -59,19 +61,18 @@ def _run(project, **extra_vars):
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default")
     return subprocess.run(
         [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local", "play.yml",
-         "-e", json.dumps(extra_vars)],
+         "-e", json.dumps({"ansible_python_interpreter": sys.executable, **extra_vars})],
         cwd=project, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
 
 
-def _objects(result):
+def _objects(result, project):
     assert result.returncode == 0, result.stdout + result.stderr
-    line = next(line for line in result.stdout.splitlines() if "OBJECTS=" in line)
-    return json.loads(line.split("OBJECTS=", 1)[1].rstrip('"').replace('\\"', '"'))
+    return json.loads((project / "objects.json").read_text(encoding="utf-8"))
 
 
 def test_included_templates_become_objects_in_order(project):
-    objects = _objects(_run(project))
+    objects = _objects(_run(project), project)
     assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [("ConfigMap", "demo"), ("Service", "demo")]
     # YAML types come from the document, not from Jinja: the quoted port stays a string, the list stays a list
     assert objects[0]["data"]["port"] == "4064"
@@ -79,7 +80,7 @@ def test_included_templates_become_objects_in_order(project):
 
 
 def test_condition_adds_an_object_and_empty_documents_are_dropped(project):
-    objects = _objects(_run(project, with_extra=True, app_name="other"))
+    objects = _objects(_run(project, with_extra=True, app_name="other"), project)
     assert [o["metadata"]["name"] for o in objects] == ["other", "other-extra", "other"]
 
 
