@@ -9,17 +9,12 @@ change goes through its module. Nothing here touches the machine.
 
 from __future__ import annotations
 
-import json
-import os
-import pathlib
-import subprocess
 import sys
 
 import pytest
 import yaml
-from node_helpers import role_root
+from node_helpers import role_root, run_play
 
-VENV_BIN = pathlib.Path(sys.executable).parent
 ROOT_FILE = {"type": "file", "mode": "0644", "owner": "root", "group": "root"}
 ROOT_DIR = {"type": "directory", "mode": "0755", "owner": "root", "group": "root"}
 LOCAL_DEBS = ("cri-tools", "kubeadm", "kubectl", "kubelet")
@@ -195,18 +190,7 @@ def left_alone(tmp_path_factory):
             ],
         }
     ]
-    (tmp / "hosts.yml").write_text(yaml.safe_dump(inventory))
-    (tmp / "gates.yml").write_text(yaml.safe_dump(play, sort_keys=False))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORKS="10")
-    run = subprocess.run(
-        [str(VENV_BIN / "ansible-playbook"), "-i", str(tmp / "hosts.yml"), str(tmp / "gates.yml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
-    report = json.loads(run.stdout)
+    run, report = run_play(tmp, inventory, play)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
     found = {}
     for task in report["plays"][0]["tasks"]:

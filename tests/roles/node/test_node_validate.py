@@ -9,16 +9,13 @@ local, facts of the host under test set by the play), running the role's argumen
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import subprocess
 import sys
 
 import pytest
 import yaml
-from node_helpers import role_root
+from node_helpers import role_root, run_play
 
-VENV_BIN = pathlib.Path(sys.executable).parent
 DEBIAN_12 = {
     "distribution": "Debian",
     "distribution_version": "12.8",
@@ -117,18 +114,7 @@ def results(tmp_path_factory):
             ],
         }
     ]
-    (tmp / "hosts.yml").write_text(yaml.safe_dump(inventory))
-    (tmp / "validate.yml").write_text(yaml.safe_dump(play, sort_keys=False))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORKS="10")
-    run = subprocess.run(
-        [str(VENV_BIN / "ansible-playbook"), "-i", str(tmp / "hosts.yml"), "--check", str(tmp / "validate.yml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
-    report = json.loads(run.stdout)
+    run, report = run_play(tmp, inventory, play, "--check")
     assert sorted(report["stats"]) == sorted(cases), run.stderr
     failed = {name: "" for name in cases}
     for task in report["plays"][0]["tasks"]:
