@@ -18,9 +18,12 @@ VALIDATE_VERSIONS = ("1.35.0", "1.37.0")
 CORE_GROUPS = ("v1", "apps/v1", "storage.k8s.io/v1", "rbac.authorization.k8s.io/v1")
 
 
-def run(tmp_path, **settings):
+def run(tmp_path, render=True, **settings):
+    """Run the add-ons playbook, in render mode unless render is false; return the result and render dir."""
     out = tmp_path / "render"
-    settings = dict(settings, cluster_addons_render_dir=str(out), ansible_python_interpreter=sys.executable)
+    settings = dict(settings, ansible_python_interpreter=sys.executable)
+    if render:
+        settings["cluster_addons_render_dir"] = str(out)
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", HOME=str(tmp_path), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
     command = [
         str(pathlib.Path(sys.executable).parent / "ansible-playbook"),
@@ -225,23 +228,12 @@ def test_offline_directory_missing_a_manifest_fails_before_any_apply(tmp_path):
     """Apply mode with cluster_addons_manifest_dir: a missing upstream file is named, with its URL."""
     offline = tmp_path / "offline"
     offline.mkdir()
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", HOME=str(tmp_path), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
-    settings = {
-        "cluster_addons_manifest_dir": str(offline),
-        "cluster_addons_kubeconfig": str(tmp_path / "no-such-kubeconfig"),
-        "ansible_python_interpreter": sys.executable,
-    }
-    command = [
-        str(pathlib.Path(sys.executable).parent / "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        json.dumps(settings),
-        str(PLAYBOOK),
-    ]
-    result = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300)
+    result, _unused = run(
+        tmp_path,
+        render=False,
+        cluster_addons_manifest_dir=str(offline),
+        cluster_addons_kubeconfig=str(tmp_path / "no-such-kubeconfig"),
+    )
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0, output
     assert (
