@@ -124,6 +124,18 @@ def test_secret_without_keys_is_rejected(render_fail):
     assert "kube_api secret needs kube_api_secret_name, kube_api_secret_namespace and a non-empty" in output
 
 
+def test_secret_without_keys_is_rejected_in_apply_mode_before_any_cluster_call(tmp_path):
+    proc = harness.run_playbook(
+        "tests/apps/playbooks/kube_api_secret_inputs.yml",
+        tmp_path,
+        extra_vars={"ome_k8s_render_dir": "", "basic_secret_values": {}},
+    )
+    output = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode != 0, output
+    assert "kube_api secret needs kube_api_secret_name, kube_api_secret_namespace and a non-empty" in output
+    assert "Read the existing Secret" not in output
+
+
 def test_template_outside_a_role_is_refused_with_a_hint(render_fail):
     output = " ".join(render_fail(BASIC, extra_vars={"kube_api_template": "objects.yaml.j2"}).split())
     assert "kube_api_template names a template of the role that calls kube_api" in output
