@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 setup: $(VENV)/.requirements.sha256 ansible.cfg
 
-$(VENV)/.requirements.sha256 ansible.cfg: requirements.txt tools/setup.sh tools/find-python.sh
+$(VENV)/.requirements.sha256 ansible.cfg: requirements.txt tools/setup.sh tools/find-python.sh tools/build-python.sh
 	bash tools/setup.sh
 
 ## Render every application of $(INVENTORY) into $(RENDER_DIR), validate, print a summary.

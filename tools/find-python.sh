@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Print the path of a Python >= 3.12 for the controller (ansible-core 2.21 needs it), or fail saying
-# what to install. Order: python3.13, python3.12 on PATH, then pyenv's installs, then python3.
+# Print the path of a Python >= 3.12 for the controller (ansible-core 2.21 needs it).
+# Order: $OME_K8S_PYTHON when set (and then only it), python3.13 and python3.12 on PATH, pyenv's
+# installs, python3, and last CPython built from Debian's source package by tools/build-python.sh
+# (reused from its cache when a complete build is there, built once otherwise).
 set -euo pipefail
 
-ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; }
+ok() { "$1" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; }
+
+if [ -n "${OME_K8S_PYTHON:-}" ]; then
+  if ok "$OME_K8S_PYTHON"; then
+    "$OME_K8S_PYTHON" -c 'import sys; print(sys.executable)'
+    exit 0
+  fi
+  echo "OME_K8S_PYTHON=$OME_K8S_PYTHON is not a Python >= 3.12 with the venv module" >&2
+  exit 1
+fi
 
 candidates=(python3.13 python3.12)
 pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
@@ -21,11 +32,5 @@ for c in "${candidates[@]}"; do
   fi
 done
 
-cat >&2 <<'MSG'
-No Python >= 3.12 found (tried python3.13, python3.12, pyenv versions 3.12+, python3).
-ansible-core 2.21 needs Python 3.12 or newer on the controller. Install one, for example:
-  apt-get install python3.13 python3.13-venv      (Debian 13 / Ubuntu 24.04+)
-  pyenv install 3.13                              (any distribution)
-then run `make setup` again.
-MSG
-exit 1
+echo "setup: no Python >= 3.12 on this machine; using CPython built from Debian's source package" >&2
+bash "$(dirname "$0")/build-python.sh" | tail -n 1
