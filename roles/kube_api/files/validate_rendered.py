@@ -54,9 +54,8 @@ def validate(versions: list[str], paths: list[str]) -> list[dict[str, object]]:
             # kubernetes-validate passes, with this warning, the kinds it has no schema for (custom resources).
             if message.getvalue().startswith(f"WARN {path} Couldn't find schema"):
                 no_schema.append({"path": path, "apiVersion": resource.get("apiVersion"), "kind": resource.get("kind")})
-        results.append(
-            {"item": version, "rc": rc, "stdout": "".join(messages).rstrip("\r\n"), "stderr": "", "no_schema": no_schema}
-        )
+        stdout = "".join(messages).rstrip("\r\n")
+        results.append({"item": version, "rc": rc, "stdout": stdout, "stderr": "", "no_schema": no_schema})
     return results
 
 
