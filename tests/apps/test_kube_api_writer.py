@@ -105,3 +105,24 @@ def test_check_mode_validates_nothing(tmp_path):
     rc, out = run(tmp_path, {"demo/a.yaml": "kind: ConfigMap\n"}, "--check", "--validate", "1.37.0")
     assert (rc, "validation" in out) == (0, False)
     assert not (tmp_path / "demo").exists()
+
+
+def test_summary_names_invalid_and_unchecked_objects_and_splits_image_tags(tmp_path):
+    files = {
+        "demo/configmap-bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  a: 1\n",
+        "demo/deploymnet-typo.yaml": "apiVersion: apps/v1\nkind: Deploymnet\nmetadata:\n  name: typo\n",
+        "demo/widget-w.yaml": "apiVersion: example.org/v1\nkind: Widget\nmetadata:\n  name: w\n",
+    }
+    records = {relpath: record(relpath, content) for relpath, content in files.items()}
+    records["demo/configmap-bad.yaml"]["images"] = ["registry.local:5000/tools", "web@sha256:abc", "db:17"]
+    rc, out = run(tmp_path, None, "--validate", "1.37.0", records=records)
+    summary = (tmp_path / "SUMMARY.md").read_text()
+    assert (rc, [v["rc"] for v in out["validation"]]) == (0, [1])
+    assert "| 1.37.0 | INVALID (validator exit 1) | 1 | 2 |" in summary
+    assert "demo/configmap-bad.yaml did not validate" in summary
+    assert "not a built-in kind of these Kubernetes versions; check the apiVersion and kind" in summary
+    assert "custom resource of API group example.org" in summary
+    assert "| registry.local:5000/tools | (none, so latest) |" in summary
+    assert "| web | sha256:abc |" in summary
+    assert "| db | 17 |" in summary
+    assert str(tmp_path) not in summary
