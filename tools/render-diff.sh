@@ -10,6 +10,9 @@ top="$(cd "$(dirname "$0")/.." && pwd)"
 base_ref="${1:-main}"
 inventory="${2:-inventories/lochy}"
 inventory="${inventory%/}"
+case "$inventory" in
+  /*) echo "render-diff: give INVENTORY relative to the repository; it is read from both trees" >&2; exit 2 ;;
+esac
 [ -d "$top/.venv/bin" ] && PATH="$top/.venv/bin:$PATH"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/ome-k8s-render-diff.XXXXXX")"
