@@ -4,10 +4,12 @@
 SHELL := /bin/bash
 VENV := .venv
 INVENTORY ?= inventories/lochy
-RENDER_DIR ?= $(CURDIR)/rendered/$(notdir $(INVENTORY))
+# rendered/<inventory directory name>, with or without a trailing slash on INVENTORY.
+RENDER_DIR ?= $(CURDIR)/rendered/$(notdir $(abspath $(INVENTORY)))
+BASE ?= main
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: setup render apply test lint sanity pytest molecule build changelog clean
+.PHONY: setup render render-diff apply test lint sanity pytest molecule build changelog clean
 
 setup: $(VENV)/.requirements.sha256 ansible.cfg
 
@@ -17,6 +19,10 @@ $(VENV)/.requirements.sha256 ansible.cfg: requirements.txt tools/setup.sh tools/
 ## Render every application of $(INVENTORY) into $(RENDER_DIR), validate, print a summary.
 render: setup
 	$(VENV)/bin/ansible-playbook -i $(INVENTORY) playbooks/apps.yml -e ome_k8s_render_dir=$(RENDER_DIR)
+
+## Render $(INVENTORY) at git ref $(BASE) (a temporary worktree) and in the working tree; print the diff.
+render-diff: setup
+	bash tools/render-diff.sh "$(BASE)" "$(INVENTORY)"
 
 ## Apply the same objects to the cluster of $(INVENTORY) (kubeconfig: ome_k8s_kubeconfig or ~/.kube/config).
 apply: setup

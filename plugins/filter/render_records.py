@@ -8,11 +8,48 @@ expression: the expression was compiled again by every task that recorded object
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import yaml
 from ansible.errors import AnsibleFilterError
-from ansible.plugins.filter.core import to_nice_yaml
 
 # Objects without a namespace (other than Namespaces themselves) are written under this directory.
 CLUSTER_DIR = "_cluster"
+
+
+class _ReviewDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    """The dumper of to_nice_yaml, except that multi-line strings are block scalars (``|``).
+
+    A block scalar keeps a configuration file or script one line per line, so a diff of the render shows the
+    changed line instead of one long escaped string. The emitter still falls back to a quoted string where
+    YAML cannot hold the text as a block (a line ending in a space, control characters).
+    """
+
+
+def _represent_str(dumper, data):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_ReviewDumper.add_representer(str, _represent_str)
+
+
+def _plain(value):
+    """The value with Ansible's tagged str/int/... subclasses turned into the built-in types the dumper knows."""
+    if isinstance(value, Mapping):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    for kind in (str, bool, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def to_review_yaml(obj):
+    """YAML of ``obj`` for a render file: sorted keys, two-space indentation, block scalars for multi-line text."""
+    return yaml.dump(
+        _plain(obj), Dumper=_ReviewDumper, indent=2, sort_keys=True, allow_unicode=True, default_flow_style=False
+    )
 
 
 def _malformed(objects):
@@ -37,15 +74,36 @@ def _pod_spec(obj):
     return (spec.get("template") or {}).get("spec") or {}
 
 
+def _route_parents(spec, directory):
+    parents = []
+    for ref in spec.get("parentRefs") or []:
+        where = f"{ref.get('namespace', directory)}/{ref.get('name', '?')}"
+        listener = ref.get("sectionName") or ref.get("port")
+        parents.append(f"{ref.get('kind', 'Gateway')} {where}" + (f" listener {listener}" if listener else ""))
+    return ", ".join(parents) or "no parent"
+
+
+def _route_backends(spec):
+    backends = []
+    for rule in spec.get("rules") or []:
+        for ref in rule.get("backendRefs") or []:
+            backend = f"{ref.get('kind', 'Service')} {ref.get('name', '?')}:{ref.get('port', '?')}"
+            if backend not in backends:
+                backends.append(backend)
+    return ", ".join(backends) or "no backend"
+
+
 def _exposed(obj, directory):
+    """Endpoints reachable from outside the cluster: host names with where they enter and lead, node ports."""
     spec = obj.get("spec") or {}
     kind = obj["kind"]
     if kind == "Ingress":
         return [f"Ingress {rule.get('host', '*')}" for rule in spec.get("rules") or []]
     if kind == "HTTPRoute":
-        return [f"HTTPRoute {host}" for host in spec.get("hostnames") or ["*"]]
+        via = f"via {_route_parents(spec, directory)} to {_route_backends(spec)}"
+        return [f"HTTPRoute {host} {via}" for host in spec.get("hostnames") or ["*"]]
     if kind == "Service" and spec.get("type", "ClusterIP") in ("NodePort", "LoadBalancer"):
-        ports = ",".join(str(port.get("nodePort", "auto")) for port in spec.get("ports") or [])
+        ports = ",".join(f"{port.get('nodePort', 'auto')}->{port.get('port')}" for port in spec.get("ports") or [])
         return [f"{spec['type']} {directory}/{obj['metadata']['name']} ports {ports}"]
     return []
 
@@ -59,7 +117,7 @@ def _redacted(obj, placeholder):
 
 
 def render_records(objects, placeholder="<redacted>"):
-    """Map objects to {path: {kind, dir, images, exposed, content}}; Secret values replaced by the placeholder."""
+    """Map objects to {path: {kind, name, dir, images, exposed, content}}; Secret values replaced by the placeholder."""
     if not isinstance(objects, list):
         raise AnsibleFilterError(f"render_records expects a list of Kubernetes objects, got {type(objects).__name__}")
     bad = _malformed(objects)
@@ -78,10 +136,11 @@ def render_records(objects, placeholder="<redacted>"):
         path = f"{directory}/{obj['kind'].lower()}-{metadata['name']}.yaml"
         records[path] = {
             "kind": obj["kind"],
+            "name": metadata["name"],
             "dir": directory,
             "images": [c["image"] for c in containers if c.get("image")],
             "exposed": _exposed(obj, directory),
-            "content": to_nice_yaml(written, indent=2, sort_keys=True),
+            "content": to_review_yaml(written),
         }
     return records
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,26 @@ def changed_count(stdout: str) -> int:
         if token.startswith("changed="):
             total += int(token.split("=", 1)[1])
     return total
+
+
+def scratch_repo(dest: Path) -> Path:
+    """A one-commit git repository at ``dest`` holding this working tree's files (tracked and new, not ignored).
+
+    Lets a test or benchmark change a file and run tools/render-diff.sh against HEAD without touching this
+    repository's own git state.
+    """
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    )
+    for relpath in filter(None, listing.stdout.decode("utf-8").split("\0")):
+        source = REPO_ROOT / relpath
+        if source.is_file():
+            (dest / relpath).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / relpath)
+    identity = ["-c", "user.name=ome.k8s tests", "-c", "user.email=tests@invalid"]
+    for command in (["init", "--quiet"], ["add", "--all"], [*identity, "commit", "--quiet", "-m", "base"]):
+        subprocess.run(["git", *command], cwd=dest, capture_output=True, check=True)
+    return dest

@@ -70,6 +70,13 @@ def test_invalid_objects_are_named(paths):
     assert "httproute-web.yaml Couldn't find schema for kind HTTPRoute" in result["stdout"]
 
 
+def test_objects_without_a_schema_are_listed(paths):
+    results = _script(["1.35.0", "1.37.0"], paths)
+    route = next(path for path in paths if path.endswith("httproute-web.yaml"))
+    expected = [{"path": route, "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute"}]
+    assert [result["no_schema"] for result in results] == [expected, expected]
+
+
 def test_usage_error_without_separator():
     proc = subprocess.run([sys.executable, str(SCRIPT), "1.37.0"], capture_output=True, text=True, check=False)
     assert proc.returncode == 2

@@ -1,14 +1,16 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write the rendered files of a run and remove stale ones, in one process (finalize step of kube_api).
 
-Reads JSON from stdin: {"root": "/abs/render/dir", "files": {"<dir>/<file>.yaml": "content", ...}}.
-Writes each file whose content or mode differs (atomically, mode 0644, directories 0755), removes every
-other *.yaml file in the directories written, and prints {"written": [...], "removed": [...]} (paths
-relative to root). With --check nothing is changed; the output says what would be.
+Reads JSON from stdin: {"root": "/abs/render/dir", "records": {"<dir>/<file>.yaml": record, ...}}, each record
+as the ome.k8s.render_records filter builds it (content, kind, name, dir, images, exposed). Writes each file
+whose content or mode differs (atomically, mode 0644, directories 0755), removes every other *.yaml file in the
+directories written, and prints {"written": [...], "removed": [...]} (paths relative to root). With --check
+nothing is changed; the output says what would be.
 
 With ``--validate VERSION [VERSION ...]`` (and without --check) it then validates every file of the request
-with validate_rendered.py's check and adds its results as "validation": one process for the whole finalize
-step instead of two.
+with validate_rendered.py's check and adds its results as "validation" (paths relative to root): one process
+for the whole finalize step instead of two. Outside check mode it ends by writing SUMMARY.md at the root
+(render_summary.py), listed in "written" when its content changed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import tempfile
 
 _DIR = re.compile(r"^[a-z0-9_][-a-z0-9_.]*$")
 _FILE = re.compile(r"^[a-z0-9][-a-z0-9.]*\.yaml$")
+SUMMARY = "SUMMARY.md"
 
 
 def _split(relpath: str) -> tuple[str, str]:
@@ -53,6 +56,11 @@ def _write(path: str, data: bytes) -> None:
         raise
 
 
+def _differs(path: str, data: bytes) -> bool:
+    content, mode = _current(path)
+    return content != data or mode != 0o644
+
+
 def sync(root: str, files: dict[str, str], check: bool) -> dict[str, list[str]]:
     """Make root hold exactly ``files`` in the directories they name; return what changed."""
     if not os.path.isabs(root):
@@ -64,8 +72,7 @@ def sync(root: str, files: dict[str, str], check: bool) -> dict[str, list[str]]:
         dirs.add(directory)
         path = os.path.join(root, relpath)
         data = files[relpath].encode("utf-8")
-        content, mode = _current(path)
-        if content != data or mode != 0o644:
+        if _differs(path, data):
             written.append(relpath)
             if not check:
                 _write(path, data)
@@ -87,17 +94,24 @@ def main() -> int:
     check = "--check" in args
     versions = args[args.index("--validate") + 1 :] if "--validate" in args else []
     request = json.load(sys.stdin)
+    root, records = request["root"], request["records"]
     try:
-        result = sync(request["root"], request["files"], check)
+        result = sync(root, {relpath: record["content"] for relpath, record in records.items()}, check)
     except (ValueError, OSError) as exc:
         print(json.dumps({"error": str(exc)}))
         return 1
-    if versions and not check and request["files"]:
+    if not check and records:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from render_summary import summary
         from validate_rendered import validate
 
-        paths = [os.path.join(request["root"], relpath) for relpath in sorted(request["files"])]
-        result["validation"] = validate(versions, paths)
+        # Relative paths make the validator's messages, and so the summary, the same wherever the render is.
+        os.chdir(root)
+        result["validation"] = validate(versions, sorted(records)) if versions else []
+        data = summary(records, result["validation"]).encode("utf-8")
+        if _differs(SUMMARY, data):
+            _write(os.path.join(root, SUMMARY), data)
+            result["written"].append(SUMMARY)
     print(json.dumps(result))
     return 0
 

@@ -76,7 +76,14 @@ def test_exposed_endpoints():
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
         "metadata": {"name": "web", "namespace": "omero"},
-        "spec": {"hostnames": ["omero.example.org", "www.example.org"]},
+        "spec": {
+            "hostnames": ["omero.example.org", "www.example.org"],
+            "parentRefs": [{"name": "gw", "namespace": "edge", "sectionName": "https"}],
+            "rules": [
+                {"backendRefs": [{"name": "web", "port": 4080}]},
+                {"backendRefs": [{"name": "web", "port": 4080}, {"name": "ws", "port": 4065}]},
+            ],
+        },
     }
     node_port = {
         "apiVersion": "v1",
@@ -86,9 +93,10 @@ def test_exposed_endpoints():
     }
     cluster_ip = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": "omero"}, "spec": {}}
     records = render_records([route, node_port, cluster_ip])
-    expected_routes = ["HTTPRoute omero.example.org", "HTTPRoute www.example.org"]
+    via = "via Gateway edge/gw listener https to Service web:4080, Service ws:4065"
+    expected_routes = [f"HTTPRoute omero.example.org {via}", f"HTTPRoute www.example.org {via}"]
     assert records["omero/httproute-web.yaml"]["exposed"] == expected_routes
-    assert records["omero/service-clients.yaml"]["exposed"] == ["NodePort omero/clients ports 30064,auto"]
+    assert records["omero/service-clients.yaml"]["exposed"] == ["NodePort omero/clients ports 30064->4064,auto->4063"]
     assert records["omero/service-db.yaml"]["exposed"] == []
 
 
@@ -97,6 +105,23 @@ def test_content_is_sorted_yaml_of_the_object():
     content = render_records([obj])["omero/deployment-web.yaml"]["content"]
     assert yaml.safe_load(content) == obj
     assert content.index("apiVersion:") < content.index("kind:") < content.index("metadata:") < content.index("spec:")
+
+
+def test_multi_line_strings_are_block_scalars():
+    class Tagged(str):
+        """Stands for the str subclasses Ansible's templating hands the filter."""
+
+    script = "#!/bin/sh\nset -e\necho 'ok'\n"
+    obj = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "scripts", "namespace": "omero"},
+        "data": {"run.sh": Tagged(script), "one-line": Tagged("a: b")},
+    }
+    content = render_records([obj])["omero/configmap-scripts.yaml"]["content"]
+    assert "  run.sh: |\n    #!/bin/sh\n    set -e\n    echo 'ok'\n" in content
+    assert "  one-line: 'a: b'\n" in content
+    assert yaml.safe_load(content) == {**obj, "data": {"run.sh": script, "one-line": "a: b"}}
 
 
 def test_secret_values_never_reach_the_content():
