@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Prints the OMERO schema of database $1 as one JSON object: the latest finished dbpatch row and whether a newer
 # row is unfinished, or {} without a dbpatch table. Runs in the PostgreSQL container (ome.k8s.postgresql), as the
 # user of its POSTGRES_USER/POSTGRES_PASSWORD environment, over the pod's loopback.
