@@ -160,53 +160,25 @@ server_version:
   sample: "15.18"
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ome.k8s.plugins.module_utils import postgres
+from ansible_collections.ome.k8s.plugins.module_utils.omero_schema import (
+    UNINITIALISED,
+    compare,
+    parse_version,
+)
 from ansible_collections.ome.k8s.plugins.module_utils.readiness import (
-    Misconfigured,
     check_timing,
     readiness_argument_spec,
     wait_and_exit,
 )
-
-UNINITIALISED = "uninitialised"
-CURRENT = "current"
-UPGRADE_NEEDED = "upgrade_needed"
-NEWER_THAN_EXPECTED = "newer_than_expected"
-
-VERSION_RE = re.compile(r"^OMERO(\d+(?:\.\d+)*)\s*$")
 
 LATEST_SQL = (
     "SELECT id, currentversion, currentpatch, previousversion, previouspatch FROM dbpatch"
     " WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1"
 )
 UNFINISHED_SQL = "SELECT count(*) FROM dbpatch WHERE finished IS NULL AND id > %s"
-
-
-def parse_version(text):
-    """`OMERO5.4` -> (5, 4); None when the text is not an OMERO schema version."""
-    match = VERSION_RE.match(text or "")
-    if not match:
-        return None
-    return tuple(int(part) for part in match.group(1).split("."))
-
-
-def compare(current_version, current_patch, expected_version, expected_patch):
-    """The schema state of (current_version, current_patch) against what is expected."""
-    current = parse_version(current_version)
-    if current is None:
-        raise Misconfigured(
-            "the dbpatch table holds version %r, which is not an OMERO schema version like OMERO5.4; "
-            "is this an OMERO database?" % (current_version,)
-        )
-    key = (current, current_patch)
-    wanted = (parse_version(expected_version), expected_patch)
-    if key == wanted:
-        return CURRENT
-    return UPGRADE_NEEDED if key < wanted else NEWER_THAN_EXPECTED
 
 
 def read_schema(conn, expected_version, expected_patch, password=None):

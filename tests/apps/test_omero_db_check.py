@@ -1,16 +1,22 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The apply-mode schema check of ome.k8s.omero_server (ome.k8s.omero_db_status, then the decision) against a
-real PostgreSQL holding OMERO schemas in each state (the integration tests' server fixture), without a
-cluster: the database is given as an external one, so no Service is looked up."""
+"""The apply-mode schema checks of ome.k8s.omero_server against a real PostgreSQL holding OMERO schemas in each
+state (the integration tests' server fixture), without a cluster: the check of an external database
+(ome.k8s.omero_db_status, then the decision), and the script that reads the stack's own database inside its pod
+(roles/omero_server/files/omero_schema.sh, classified by ome.k8s.omero_schema_state)."""
 
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import subprocess
 import sys
 
 import harness
 import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ome.k8s.plugins.filter.omero_schema_state import omero_schema_state
 
 # The integration tests' throw-away PostgreSQL (tests/integration/servers/postgres.py).
 sys.path.insert(0, str(harness.REPO_ROOT / "tests" / "integration"))
@@ -18,6 +24,7 @@ pg = importlib.import_module("servers.postgres")
 OMERO_PASSWORD = pg.OMERO_PASSWORD
 
 PLAYBOOK = "tests/apps/playbooks/omero_db_check.yml"
+SCHEMA_SCRIPT = harness.REPO_ROOT / "roles/omero_server/files/omero_schema.sh"
 
 
 @pytest.fixture(scope="module")
@@ -74,4 +81,51 @@ def test_wrong_password_fails_the_check(tmp_path, postgres_server):
     proc = _check(tmp_path, postgres_server, "omero_current", omero_test_db_password="wrong-password-123")
     assert proc.returncode != 0
     assert "OMERO_TEST_BACKUP_NEEDED" not in proc.stdout
-    assert "Read the schema version of the OMERO database" in proc.stdout
+    assert "Read the schema version of the external OMERO database" in proc.stdout
+
+
+def _schema_in_pod(server, db):
+    """Run the in-pod schema script the way the PostgreSQL container would (POSTGRES_USER/_PASSWORD set)."""
+    env = dict(
+        os.environ,
+        PATH="%s:%s" % (server.bindir, os.environ["PATH"]),
+        POSTGRES_USER=pg.OMERO_ROLE,
+        POSTGRES_PASSWORD=OMERO_PASSWORD,
+        PGPORT=str(server.port),
+    )
+    return subprocess.run(["sh", str(SCHEMA_SCRIPT), db], env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(
+    ("db", "state", "version", "in_progress"),
+    [
+        ("omero_empty", "uninitialised", None, False),
+        ("omero_no_rows", "uninitialised", None, False),
+        ("omero_only_unfinished", "uninitialised", None, True),
+        ("omero_current", "current", "OMERO5.4", False),
+        ("omero_older", "upgrade_needed", "OMERO5.3", False),
+        ("omero_unfinished", "upgrade_needed", "OMERO5.3", True),
+        ("omero_newer", "newer_than_expected", "OMERO5.5", False),
+        ("omero_newer_patch", "newer_than_expected", "OMERO5.4", False),
+        ("omero_tens", "newer_than_expected", "OMERO5.10", False),
+    ],
+)
+def test_in_pod_script_reads_each_schema_state(postgres_server, db, state, version, in_progress):
+    proc = _schema_in_pod(postgres_server, db)
+    assert proc.returncode == 0, proc.stderr
+    facts = omero_schema_state(proc.stdout.strip(), "OMERO5.4", 0)
+    assert (facts["state"], facts["current_version"], facts["in_progress"]) == (state, version, in_progress)
+    assert OMERO_PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_in_pod_script_output_of_a_foreign_table_is_refused(postgres_server):
+    proc = _schema_in_pod(postgres_server, "omero_not_omero")
+    assert proc.returncode == 0, proc.stderr
+    with pytest.raises(AnsibleFilterError, match="not an OMERO schema version"):
+        omero_schema_state(proc.stdout.strip(), "OMERO5.4", 0)
+
+
+def test_in_pod_script_fails_on_a_missing_database(postgres_server):
+    proc = _schema_in_pod(postgres_server, "omero_missing")
+    assert proc.returncode != 0
+    assert "omero_missing" in proc.stderr

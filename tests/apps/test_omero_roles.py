@@ -85,6 +85,10 @@ def test_backup_job_renders_and_validates(render):
     assert container["command"][0] == "pg_dump"
     assert pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"] == "omero-server-db-backup"
     assert out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")
+    # pg_dump of the same PostgreSQL major version as the stack's own database (ome.k8s.postgresql's default)
+    postgresql = yaml.safe_load((harness.REPO_ROOT / "roles/postgresql/defaults/main.yml").read_text(encoding="utf-8"))
+    major = re.fullmatch(r".*:(\d+)\..*", postgresql["postgresql_image"]).group(1)
+    assert re.fullmatch(r".*/postgres:" + major + r"\.\d+-\w+", container["image"]), container["image"]
     for obj in (job, out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")):
         for version in VERSIONS:
             kubernetes_validate.validate(obj, version, strict=True)
@@ -109,7 +113,21 @@ def test_statefulset_volume_claims_carry_no_version_label(components):
     sts = components.get("StatefulSet", "omero-server", "omero")
     (claim,) = sts["spec"]["volumeClaimTemplates"]
     assert "app.kubernetes.io/version" not in claim["metadata"]["labels"]
-    assert sts["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == "5.6.17"
+    assert sts["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == "5.6.18"
+
+
+def _startup_window(sts) -> int:
+    (server,) = [c for c in sts["spec"]["template"]["spec"]["containers"] if c["name"] == "omero-server"]
+    probe = server["startupProbe"]
+    return probe["periodSeconds"] * probe["failureThreshold"]
+
+
+# The image upgrades the schema before the server answers: a startup probe sized for a normal start would restart
+# the container in the middle of a long upgrade.
+def test_startup_window_covers_a_schema_upgrade_only_when_upgrades_are_allowed(components, tmp_path):
+    assert _startup_window(components.get("StatefulSet", "omero-server", "omero")) == 900
+    allowed = harness.render(COMPONENTS, extra_vars={"omero_server_allow_db_upgrade": True}, tmp_path=tmp_path)
+    assert _startup_window(allowed.get("StatefulSet", "omero-server", "omero")) >= 14400
 
 
 def test_server_memory_limit_sets_jvm_system_memory(components):
@@ -134,11 +152,17 @@ BAD_INPUTS = [
     ({"omero_web_generate_secrets": False}, "omero_web_generate_secrets is false, so omero_web_secret_key"),
     ({"omero_web_redis_password": "has/slash@and:colon"}, "the Redis password may only hold letters"),
     ({"omero_server_config": {"omero.ldap.password": "x"}}, "move these properties out: omero.ldap.password"),
+    (
+        {"omero_server_config": {"omero.db.host": "elsewhere", "omero.db.poolsize": "20"}},
+        "omero_server_config must not set the database connection (omero.db.host): the image reads it from the"
+        " environment",
+    ),
     ({"omero_web_config": {"omero.web.caches": "{}"}}, "move these properties out: omero.web.caches"),
     ({"omero_server_client_node_port_ssl": 4064}, "must be 0 (chosen by Kubernetes) or in 30000..32767"),
     ({"omero_web_pdb_max_unavailable": 3, "omero_web_replicas": 3}, "must be at least 1 and below"),
     ({"omero_server_client_service_type": "ExternalName"}, "omero_server_client_service_type"),
     ({"omero_server_db_port": 70000}, "omero_server_db_port must be in 1..65535 (got 70000)"),
+    ({"omero_server_db_upgrade_timeout": 10}, "omero_server_db_upgrade_timeout must be at least 60 seconds (got 10)"),
     (
         {"omero_server_name": "Server_1"},
         "omero_server_name must be a DNS label of at most 40 characters (got Server_1)",

@@ -146,9 +146,6 @@ def test_server_statefulset(case):
     env = _env(server)
     assert env["CONFIG_omero_db_pass"]["valueFrom"]["secretKeyRef"] == {"name": f"{inst}-server", "key": "db-password"}
     assert env["ROOTPASS"]["valueFrom"]["secretKeyRef"] == {"name": f"{inst}-server", "key": "root-password"}
-    assert server["command"] == ["/bin/bash", "-c"]
-    assert "omero certificates" in server["args"][0]
-    assert server["args"][0].rstrip().endswith("exec /usr/local/bin/entrypoint.sh")
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert server[probe]["exec"]["command"][-2:] == ["admin", "status"]
     mounts = {m["mountPath"]: m for m in server["volumeMounts"]}
@@ -164,15 +161,59 @@ def test_server_statefulset(case):
     assert log["command"][-1] == "/opt/omero/server/OMERO.server/var/log/Blitz-0.log"
 
 
+# ome/omero-server-docker: 60-database.sh reads the database settings only from CONFIG_omero_db_* (without
+# CONFIG_omero_db_host it configures host `db` and gives up after 50 tries); the README says they must be set as
+# environment variables.
+def test_server_reads_the_database_settings_from_the_environment(case):
+    _unused, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    env = _env(_containers(out.get("StatefulSet", f"{inst}-server", ns))["omero-server"])
+    values = {name: e.get("value") for name, e in env.items() if name.startswith("CONFIG_omero_db_")}
+    assert values == {
+        "CONFIG_omero_db_host": variant.get("omero_database_host", f"{inst}-postgresql"),
+        "CONFIG_omero_db_port": "5432",
+        "CONFIG_omero_db_name": "omero",
+        "CONFIG_omero_db_user": "omero",
+        "CONFIG_omero_db_pass": None,
+    }
+    assert "PGPORT" not in env
+    if not variant.get("omero_database_external"):
+        db = out.get("Service", values["CONFIG_omero_db_host"], ns)
+        assert int(values["CONFIG_omero_db_port"]) in {p["port"] for p in db["spec"]["ports"]}
+    settings = _omero_config(out.get("ConfigMap", f"{inst}-server-config", ns), "ome-k8s.omero")
+    assert not [key for key in settings if key.startswith("omero.db.")]
+
+
+# The image loads /opt/omero/server/config/00-omero-server.omero, whose `certificates` line creates the self-signed
+# certificates under omero.data.dir at every start: the role leaves the image's entrypoint alone.
+def test_server_runs_the_image_entrypoint(case):
+    _unused, variant, out = case
+    server = _containers(out.get("StatefulSet", f"{_inst(variant)}-server", _ns(variant)))["omero-server"]
+    assert "command" not in server
+    assert "args" not in server
+
+
+# ome/openmicroscopy#6448: OMERO.server 5.6.17 does not start with an empty var/ (Java's temporary files go to
+# var/tmp). var/ is an emptyDir, so var/tmp must be created in it before the server starts.
+def test_server_var_tmp_exists_before_the_server_starts(case):
+    _unused, variant, out = case
+    sts = out.get("StatefulSet", f"{_inst(variant)}-server", _ns(variant))
+    pod = sts["spec"]["template"]["spec"]
+    server = _containers(sts)["omero-server"]
+    var = {m["mountPath"]: m["name"] for m in server["volumeMounts"]}["/opt/omero/server/OMERO.server/var"]
+    assert "emptyDir" in {v["name"]: v for v in pod["volumes"]}[var]
+    (init,) = [c for c in pod["initContainers"] if "restartPolicy" not in c]  # runs to completion first
+    assert init["command"] == ["mkdir", "-p", "/opt/omero/server/OMERO.server/var/tmp"]
+    assert {m["mountPath"]: m["name"] for m in init["volumeMounts"]}["/opt/omero/server/OMERO.server/var"] == var
+    assert not init["volumeMounts"][0].get("readOnly")
+    assert init["image"] == server["image"]
+    assert init["securityContext"]["runAsUser"] == server["securityContext"]["runAsUser"]
+
+
 def test_server_config_map(case):
     _unused, variant, out = case
     ns, inst = _ns(variant), _inst(variant)
     settings = _omero_config(out.get("ConfigMap", f"{inst}-server-config", ns), "ome-k8s.omero")
-    expected_host = variant.get("omero_database_host", f"{inst}-postgresql")
-    assert settings["omero.db.host"] == expected_host
-    assert settings["omero.db.name"] == "omero"
-    assert settings["omero.db.user"] == "omero"
-    assert settings["omero.db.port"] == "5432"
     assert settings["omero.data.dir"] == "/OMERO"
     websockets = variant.get("omero_websockets", True)
     assert set(settings["omero.client.icetransports"].split(",")) == (
@@ -229,9 +270,36 @@ def test_web_sessions_in_redis_with_the_password_from_the_secret(case):
     # $(VAR) is only substituted from variables defined earlier in the list
     assert names.index("OMERO_WEB_REDIS_PASSWORD") < names.index("CONFIG_omero_web_caches")
     caches = json.loads(env["CONFIG_omero_web_caches"]["value"])
+    # Django's own backend: django-redis is an optional extra of omero-web, not in the image.
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     location = caches["default"]["LOCATION"]
     assert location == f"redis://:$(OMERO_WEB_REDIS_PASSWORD)@{inst}-redis:6379/0"
     assert out.find("Service", f"{inst}-redis", ns) is not None
+
+
+# `omero web start` collects the static files at every start and stops when it cannot write them.
+def test_web_static_root_is_writable_where_omero_web_starts(case):
+    _unused, variant, out = case
+    deployment = out.get("Deployment", f"{_inst(variant)}-web", _ns(variant))
+    settings = _omero_config(out.get("ConfigMap", f"{_inst(variant)}-web-config", _ns(variant)), "50-ome-k8s.omero")
+    web = _containers(deployment)["omero-web"]
+    (static,) = [m for m in web["volumeMounts"] if m["mountPath"] == settings["omero.web.static_root"]]
+    assert not static.get("readOnly")
+    assert web["securityContext"]["readOnlyRootFilesystem"] is False
+
+
+# OMERO.web's own LOGGING writes to a file under var/; the role sends every logger to the console instead
+# (omero.web.django_additional_settings, as manics/kubernetes-omero's omero-web chart does).
+def test_web_logs_to_the_console(case):
+    _unused, variant, out = case
+    settings = _omero_config(out.get("ConfigMap", f"{_inst(variant)}-web-config", _ns(variant)), "50-ome-k8s.omero")
+    additional = dict(json.loads(settings["omero.web.django_additional_settings"]))
+    logging = additional["LOGGING"]
+    handlers = logging["handlers"]
+    assert {h["class"] for h in handlers.values()} == {"logging.StreamHandler"}
+    assert not [h for h in handlers.values() if "filename" in h or "stream" in h]  # default stream: stderr
+    assert set(logging["root"]["handlers"]) <= set(handlers)
+    assert logging["disable_existing_loggers"] is False
 
 
 def test_nginx_serves_static_and_proxies_like_omero_web_config_nginx(case):
@@ -339,6 +407,77 @@ def test_network_policies(case):
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}}}
     ]
     assert rule["ports"] == [{"protocol": "TCP", "port": 8080}]
+
+
+# ome/omero-server-docker states the uid of its user (1000, playbook.yml) but not the gid of its group, and
+# ome/omero-web-docker neither: no runAsGroup, so the runtime gives the containers the image's own primary group;
+# fsGroup only makes the volumes group-writable. nginx-unprivileged and postgres state theirs (101, 999).
+def test_omero_containers_keep_the_group_of_their_image(case):
+    _unused, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    for kind, name in (("StatefulSet", f"{inst}-server"), ("Deployment", f"{inst}-web")):
+        workload = out.get(kind, name, ns)
+        pod = workload["spec"]["template"]["spec"]
+        assert "runAsGroup" not in pod["securityContext"], name
+        assert pod["securityContext"]["fsGroup"]
+        for container in _containers(workload).values():
+            if "openmicroscopy/" in container["image"]:
+                assert "runAsGroup" not in container["securityContext"], (name, container["name"])
+    nginx = _containers(out.get("Deployment", f"{inst}-web", ns))["nginx"]
+    assert nginx["securityContext"]["runAsGroup"] == 101
+    if not variant.get("omero_database_external"):
+        db = out.get("StatefulSet", f"{inst}-postgresql", ns)["spec"]["template"]["spec"]["securityContext"]
+        assert (db["runAsUser"], db["runAsGroup"]) == (999, 999)
+
+
+# omero-documentation, version-requirements: PostgreSQL 15 and 16 are "recommended" for OMERO 5.6, 17 and 18 only
+# "upcoming" (not supported yet).
+OMERO_POSTGRESQL_MAJORS = {15, 16}
+
+
+def _postgres_major(image: str) -> int:
+    return int(re.fullmatch(r".*postgres:(\d+)[.-].*", image).group(1))
+
+
+def test_database_runs_a_postgresql_major_omero_supports(case):
+    _unused, variant, out = case
+    if variant.get("omero_database_external"):
+        pytest.skip("an external database's version is the site's choice")
+    ns, inst = _ns(variant), _inst(variant)
+    images = [c["image"] for c in _containers(out.get("StatefulSet", f"{inst}-postgresql", ns)).values()]
+    cronjob = out.get("CronJob", f"{inst}-postgresql-backup", ns)["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    images += [c["image"] for c in cronjob["containers"]]
+    assert {_postgres_major(image) for image in images} <= OMERO_POSTGRESQL_MAJORS, images
+
+
+# The PostgreSQL NetworkPolicy admits only OMERO's pods, so the schema check runs psql inside the database pod:
+# its selectors must find that pod, and the container must hold what the script reads.
+def test_schema_check_runs_in_the_database_pod(case, tmp_path):
+    _unused, variant, out = case
+    if variant.get("omero_database_external"):
+        pytest.skip("an external database is checked from omero_server_db_check_host")
+    ns, inst = _ns(variant), _inst(variant)
+    proc = harness.run_playbook(
+        "tests/apps/playbooks/omero_db_schema.yml",
+        tmp_path,
+        extra_vars={"omero_test_namespace": ns, "omero_test_instance": inst},
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    match = re.search(r"Render mode, not run in ([^/]+)/(\S+): sh -c", proc.stdout)
+    assert match, proc.stdout[-5000:]
+    assert match.group(1) == ns
+    selector = dict(label.split("=", 1) for label in match.group(2).split(","))
+    db = out.get("StatefulSet", f"{inst}-postgresql", ns)
+    assert invariants.selector_matches({"matchLabels": selector}, db["spec"]["template"]["metadata"]["labels"])
+    matching = [
+        w
+        for w, labels, _unused in invariants.workloads(out.objects)
+        if invariants.selector_matches({"matchLabels": selector}, labels)
+    ]
+    assert len(matching) == 1, "the selector must find the database pod only"
+    container = _containers(db)["postgresql"]
+    assert {"POSTGRES_USER", "POSTGRES_PASSWORD"} <= set(_env(container))
+    assert 5432 in {p["containerPort"] for p in container["ports"]}
 
 
 def test_render_mode_skips_the_schema_check_and_says_so(case):

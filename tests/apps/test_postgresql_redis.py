@@ -40,7 +40,7 @@ def test_postgresql_statefulset(rendered):
     pod = sts["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsUser"] == 999
     c = _container(sts, "postgresql")
-    assert c["image"].startswith("docker.io/library/postgres:17.")
+    assert c["image"].startswith("docker.io/library/postgres:16.")
     assert {"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"} in c["env"]
     assert c["args"] == ["-c", "max_connections=150"]
     assert "pg_isready" in " ".join(c["readinessProbe"]["exec"]["command"])

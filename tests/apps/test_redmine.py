@@ -84,7 +84,7 @@ def test_external_db_deployment(external):
     pod = dep["spec"]["template"]["spec"]
     (redmine,) = pod["containers"]
     env = _env(redmine)
-    assert redmine["image"] == "docker.io/library/redmine:6.0.9-bookworm"
+    assert redmine["image"] == "docker.io/library/redmine:6.0.11"
     assert env["REDMINE_DB_POSTGRES"]["value"] == "db.example.org"
     assert env["REDMINE_DB_PORT"]["value"] == "5432"
     assert env["REDMINE_DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "redmine-db", "key": "password"}
