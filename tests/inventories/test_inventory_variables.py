@@ -42,7 +42,7 @@ def duplicates(files: list[pathlib.Path], root: pathlib.Path = REPO) -> dict[str
     """Variable name -> the files (relative to root) that set it, for names set more than once."""
     seen = collections.defaultdict(list)
     for path in files:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
         for name in data:
             seen[name].append(str(path.relative_to(root)))
     return {name: paths for name, paths in seen.items() if len(paths) > 1}
@@ -72,4 +72,3 @@ def test_a_variable_set_twice_is_found(tmp_path):
     files = entity_files(tmp_path / "group_vars")["all"]
     found = {name: sorted(pathlib.Path(p).name for p in paths) for name, paths in duplicates(files, tmp_path).items()}
     assert found == {"ome_k8s_kubeconfig": ["a.yml", "b.yml"], "secret": ["a.yml", "all.yml"]}
-
