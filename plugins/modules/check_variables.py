@@ -39,10 +39,13 @@ options:
 attributes:
   check_mode:
     support: full
+    description: The check only reads variables; it runs the same way in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
   action:
     support: full
+    description: Runs as an action plugin on the controller.
 notes:
   - Implemented as an action plugin; nothing runs on a managed host.
 """

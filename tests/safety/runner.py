@@ -58,7 +58,7 @@ def run(
     tmp_path: Path,
     inventory: Path | None = None,
     extra_vars: dict | None = None,
-    env: dict | None = None,
+    args: list[str] | None = None,
 ) -> Run:
     """Run ``playbook`` (relative to the repository) with ``extra_vars``; HOME is a fresh directory."""
     if inventory is None:
@@ -79,8 +79,7 @@ def run(
         }
     )
     full_env.pop("K8S_AUTH_KUBECONFIG", None)
-    full_env.update(env or {})
-    cmd = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), "-e", f"@{vars_file}", str(REPO / playbook)]
+    cmd = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), "-e", f"@{vars_file}", str(REPO / playbook), *(args or [])]
     proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True, check=False)
     try:
         result = json.loads(proc.stdout)

@@ -67,3 +67,17 @@ def test_site_runs_no_application_after_a_failed_cluster(tmp_path, kube_api):
     plays = [play["play"]["name"] for play in out.result["plays"]]
     assert "Install the cluster add-ons from the controller" in plays
     assert not [p for p in plays if p.startswith("Deploy")]
+
+
+def test_a_limit_without_control_planes_leaves_the_add_ons_alone(tmp_path, kube_api):
+    api, config = kube_api(tmp_path, cluster_name="lochy")
+    out = run(
+        "playbooks/cluster.yml",
+        tmp_path,
+        inventory=unreachable_inventory(tmp_path, config),
+        args=["--limit", "localhost"],
+    )
+    assert out.rc == 0, out.failures()
+    assert not out.ran("Stop unless the control plane was built")
+    assert not out.ran("Install the CNI, the default StorageClass and the Gateway")
+    assert api.requests == []

@@ -62,7 +62,7 @@ def test_the_example_inventory_has_no_unknown_setting(tmp_path):
         PLAYBOOK, tmp_path, inventory=REPO / "inventories" / "lochy", extra_vars={"ome_k8s_strict_variables": True}
     )
     assert out.rc == 0, out.failures()
-    [(_, result)] = [t for t in out.tasks() if t[0].startswith("Check the variables")]
+    [result] = [result for name, result in out.tasks() if name.startswith("Check the variables")]
     assert result["unknown"] == []
 
 
