@@ -8,6 +8,7 @@ at a recording API stand-in, which must see no request: no add-on and no applica
 from __future__ import annotations
 
 import socket
+import sys
 
 import yaml
 from runner import run
@@ -20,6 +21,7 @@ def unreachable_inventory(tmp_path, kubeconfig):
     inventory = {
         "all": {
             "vars": {"ome_k8s_kubeconfig": str(kubeconfig), "ome_k8s_cluster_name": "lochy"},
+            "hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}},
             "children": {
                 "k8s_cluster": {
                     "vars": {
