@@ -230,3 +230,63 @@ def test_confirmed_reset_renders_a_fresh_instance(render):
     assert "app.kubernetes.io/part-of=omero-training" in text
     _job(out, NS)
     assert check_all(out.objects) == []
+
+
+# Statically imported, the reset's deleting tasks are reachable by --start-at-task; each checks the
+# confirmation and the namespace itself.
+ENTRY = "tests/apps/playbooks/training_entry_point.yml"
+FIRST_DELETE = "Show what would be deleted"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({}, "Not resetting: this deletes every OMERO image"),
+        ({"omero_training_namespace": "redmine", "omero_training_reset_confirm": "redmine"}, "it belongs to Redmine"),
+    ],
+)
+@pytest.mark.parametrize("selection", [["--start-at-task", FIRST_DELETE], ["--skip-tags", "always"]])
+def test_reset_deletes_nothing_unconfirmed_whatever_the_task_selection(tmp_path, extra, message, selection):
+    proc = harness.run_playbook(ENTRY, tmp_path, LOCHY, {"entry": "reset", **extra}, args=selection)
+    assert proc.returncode != 0
+    assert message in proc.stdout
+    assert "Render mode, not deleted" not in proc.stdout
+
+
+@pytest.mark.parametrize("namespace", ["redmine", "kube-system", "default", "ome-gateway"])
+def test_reset_refuses_the_namespace_of_another_application(tmp_path, namespace):
+    proc = harness.run_playbook(
+        RESET, tmp_path, LOCHY, {"omero_training_namespace": namespace, "omero_training_reset_confirm": namespace}
+    )
+    assert proc.returncode != 0
+    assert "Refusing to work on namespace '%s': it belongs to" % namespace in proc.stdout
+    assert "Render mode, not deleted" not in proc.stdout
+
+
+def test_training_instance_refuses_the_namespace_of_another_application(render_fail):
+    output = render_fail(PLAYBOOK, LOCHY, {"omero_training_namespace": "redmine"})
+    assert "Refusing to work on namespace 'redmine': it belongs to Redmine (redmine_namespace)" in output
+    assert "Write the files of changed objects" not in output
+
+
+@pytest.mark.slow
+def test_reset_deletes_only_what_the_training_instance_owns(render):
+    out = render(RESET, LOCHY, {"omero_training_reset_confirm": NS})
+    owned = "app.kubernetes.io/part-of=omero-training,app.kubernetes.io/managed-by=ome.k8s"
+    data = "app.kubernetes.io/component in (server,database,cache)"
+    # The skipped delete loop names each selection (kind/namespace/label selector).
+    assert "(item=PersistentVolumeClaim/omero-training/%s,%s)" % (owned, data) in out.stdout
+    for kind in ("StatefulSet", "Deployment", "Job"):
+        assert "(item=%s/omero-training/%s)" % (kind, owned) in out.stdout
+    # The selected components are those of the data volumes; the backup volumes carry others, so they stay.
+    data_components = {"server", "database", "cache"}
+    for owner in out.by_kind("StatefulSet", NS):
+        for template in owner["spec"].get("volumeClaimTemplates", []):
+            labels = template["metadata"]["labels"]
+            assert labels["app.kubernetes.io/component"] in data_components
+            assert labels["app.kubernetes.io/part-of"] == NS
+            assert labels["app.kubernetes.io/managed-by"] == "ome.k8s"
+    backups = out.by_kind("PersistentVolumeClaim", NS)
+    assert backups
+    for pvc in backups:
+        assert pvc["metadata"]["labels"]["app.kubernetes.io/component"] not in data_components, pvc["metadata"]["name"]
