@@ -262,6 +262,61 @@ def container_hardening(objects: list[dict]) -> list[str]:
     return out
 
 
+# Volume types the Pod Security "restricted" profile admits.
+_RESTRICTED_VOLUMES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
+
+
+def pod_security_restricted(objects: list[dict]) -> list[str]:
+    """Every pod passes the Pod Security Standard "restricted" (Kubernetes' pod-security-standards page), and
+    every Namespace rendered enforces it."""
+    out = []
+    for o in objects:
+        if o.get("kind") == "Namespace":
+            labels = o["metadata"].get("labels") or {}
+            if labels.get("pod-security.kubernetes.io/enforce") != "restricted":
+                out.append(f"{_ref(o)} does not enforce Pod Security restricted")
+    for w, _unused, pod in workloads(objects):
+        pod_sc = pod.get("securityContext") or {}
+        for field in ("hostNetwork", "hostPID", "hostIPC"):
+            if pod.get(field):
+                out.append(f"{_ref(w)} sets {field}")
+        for v in pod.get("volumes") or []:
+            kinds = set(v) - {"name"}
+            if not kinds <= _RESTRICTED_VOLUMES:
+                out.append(f"{_ref(w)}: volume {v.get('name')} is of type {sorted(kinds - _RESTRICTED_VOLUMES)}")
+        for what, c in containers(pod):
+            where = f"{_ref(w)}: {what} {c.get('name')}"
+            sc = c.get("securityContext") or {}
+            if sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is not True:
+                out.append(f"{where} does not set runAsNonRoot: true")
+            if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
+                out.append(f"{where} runs as uid 0")
+            seccomp = (sc.get("seccompProfile") or pod_sc.get("seccompProfile") or {}).get("type")
+            if seccomp not in ("RuntimeDefault", "Localhost"):
+                out.append(f"{where} has seccompProfile {seccomp!r}, not RuntimeDefault")
+            caps = sc.get("capabilities") or {}
+            if "ALL" not in (caps.get("drop") or []):
+                out.append(f"{where} does not drop ALL capabilities")
+            if set(caps.get("add") or []) - {"NET_BIND_SERVICE"}:
+                out.append(f"{where} adds capabilities {sorted(set(caps['add']) - {'NET_BIND_SERVICE'})}")
+            if sc.get("allowPrivilegeEscalation") is not False:
+                out.append(f"{where} does not set allowPrivilegeEscalation: false")
+            if sc.get("privileged"):
+                out.append(f"{where} is privileged")
+            if any(p.get("hostPort") for p in c.get("ports") or []):
+                out.append(f"{where} uses a hostPort")
+    return out
+
+
 def image_is_pinned(image: str) -> bool:
     """True when the image names a tag other than latest, or a digest."""
     if "@sha256:" in image:
@@ -415,6 +470,7 @@ CHECKS: dict[str, Callable[[list[dict]], list[str]]] = {
     "no_secret_material": no_secret_material,
     "container_hardening": container_hardening,
     "images_pinned": images_pinned,
+    "pod_security_restricted": pod_security_restricted,
     "network_policies_protect_data": network_policies_protect_data,
     "http_routes_resolve": http_routes_resolve,
 }
