@@ -150,7 +150,9 @@ def test_renders_the_helper_pod_for_a_confirmed_restore(tmp_path, dump):
     assert env["PGHOST"]["value"] == "omero-dev-postgresql"
     claims = {v["name"]: v.get("persistentVolumeClaim") for v in spec["volumes"]}
     assert claims["omero-data"] == {"claimName": "data-omero-dev-server-0"}
-    assert "dumps" not in claims
+    # The database being replaced is saved to the backup volume first.
+    assert claims["dumps"] == {"claimName": "omero-dev-postgresql-backup"}
+    assert "--format=custom --file /dumps/omero-before-restore-" in proc_text(out)
     assert spec["securityContext"]["runAsUser"] == 1000
     # The steps that need a cluster print what they would do.
     assert "Render mode, not deleted" in proc_text(out)
@@ -160,6 +162,8 @@ def test_renders_the_helper_pod_for_a_confirmed_restore(tmp_path, dump):
     assert check_all(out.objects) == [
         "references_exist: Pod/omero-dev/omero-dev-restore: container restore env PGPASSWORD references missing "
         "Secret omero-dev-postgresql-credentials",
+        "references_exist: Pod/omero-dev/omero-dev-restore: volume dumps references missing "
+        "PersistentVolumeClaim omero-dev-postgresql-backup",
         "references_exist: Pod/omero-dev/omero-dev-restore: volume omero-data references missing "
         "PersistentVolumeClaim data-omero-dev-server-0",
     ]
@@ -181,7 +185,7 @@ def test_volume_source_mounts_the_backup_volume(tmp_path):
     )
     pod = out.get("Pod", "omero-training-restore", namespace="omero-training")
     claims = {v["name"]: v.get("persistentVolumeClaim") for v in pod["spec"]["volumes"]}
-    assert claims["dumps"] == {"claimName": "omero-training-postgresql-backup", "readOnly": True}
+    assert claims["dumps"] == {"claimName": "omero-training-postgresql-backup"}
     assert "omero-data" not in claims
     assert "/dumps/omero-training-postgresql-20260101.dump" in proc_text(out)
 
