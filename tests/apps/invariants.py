@@ -482,3 +482,82 @@ def check_all(objects: list[dict], skip: tuple[str, ...] | list[str] = ()) -> li
     if unknown:
         raise ValueError(f"unknown invariant(s) to skip: {sorted(unknown)}; known: {sorted(CHECKS)}")
     return [f"{name}: {v}" for name, check in CHECKS.items() if name not in skip for v in check(objects)]
+
+
+# --------------------------------------------------------------------------- #
+# Connectivity under the rendered NetworkPolicies (the Kubernetes NetworkPolicy semantics, with ipBlock
+# taken to match only addresses outside the cluster, so pods are reached through pod or namespace selectors).
+# --------------------------------------------------------------------------- #
+EXTERNAL = ("<outside the cluster>", None)
+
+
+def _policy_types(policy: dict) -> list[str]:
+    spec = policy.get("spec") or {}
+    return spec.get("policyTypes") or (["Ingress"] + (["Egress"] if "egress" in spec else []))
+
+
+def _port_numbers(objects: list[dict], namespace: str, labels: dict | None, port) -> set:
+    """The numbers a policy port stands for at the destination (a named port resolved on the matching pods)."""
+    if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+        return {int(port)}
+    found = set()
+    for w, pod_labels, pod in workloads(objects):
+        if _ns(w) == namespace and labels is not None and selector_matches({"matchLabels": labels}, pod_labels):
+            for _unused, c in containers(pod):
+                found |= {p["containerPort"] for p in c.get("ports") or [] if p.get("name") == port}
+    return found
+
+
+def _ports_admit(objects, rule, dst, port, protocol) -> bool:
+    ports = rule.get("ports")
+    if not ports:
+        return True
+    for p in ports:
+        if p.get("protocol", "TCP") != protocol:
+            continue
+        if "port" not in p or port in _port_numbers(objects, dst[0], dst[1], p["port"]):
+            return True
+    return False
+
+
+def _peer_matches(peer: dict, policy_ns: str, who: tuple, ns_labels: dict) -> bool:
+    ns, labels = who
+    if labels is None:  # outside the cluster
+        return "ipBlock" in peer
+    if "ipBlock" in peer:
+        return False
+    if "namespaceSelector" in peer:
+        if not selector_matches(peer["namespaceSelector"], ns_labels.get(ns, {"kubernetes.io/metadata.name": ns})):
+            return False
+    elif ns != policy_ns:
+        return False
+    return "podSelector" not in peer or selector_matches(peer["podSelector"], labels)
+
+
+def connection_allowed(objects: list[dict], src: tuple, dst: tuple, port: int, protocol: str = "TCP") -> bool:
+    """Whether a pod (namespace, labels), or EXTERNAL, may open ``port`` on another under the policies."""
+    policies = [o for o in objects if o.get("kind") == "NetworkPolicy"]
+    ns_labels = _namespace_labels(objects, {_ns(p) for p in policies if _ns(p)})
+
+    def side(pod, other, direction, peers_key):
+        if pod[1] is None:
+            return True
+        selecting = [
+            p
+            for p in policies
+            if _ns(p) == pod[0]
+            and direction in _policy_types(p)
+            and selector_matches((p.get("spec") or {}).get("podSelector") or {}, pod[1])
+        ]
+        if not selecting:
+            return True
+        for p in selecting:
+            for rule in (p.get("spec") or {}).get(direction.lower()) or []:
+                peers = rule.get(peers_key)
+                if (not peers or any(_peer_matches(x, _ns(p), other, ns_labels) for x in peers)) and _ports_admit(
+                    objects, rule, dst, port, protocol
+                ):
+                    return True
+        return False
+
+    return side(src, dst, "Egress", "to") and side(dst, src, "Ingress", "from")
