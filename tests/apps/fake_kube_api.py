@@ -16,14 +16,17 @@ import yaml
 RESOURCES = {
     "v1": [("secrets", "Secret"), ("configmaps", "ConfigMap"), ("persistentvolumeclaims", "PersistentVolumeClaim")],
     "batch/v1": [("jobs", "Job")],
+    "networking.k8s.io/v1": [("networkpolicies", "NetworkPolicy")],
 }
+CLUSTER_SCOPED = {"v1": [("namespaces", "Namespace")]}
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 
 
 def _resource_list(group_version):
     resources = [
-        {"name": plural, "singularName": kind.lower(), "namespaced": True, "kind": kind, "verbs": VERBS}
-        for plural, kind in RESOURCES[group_version]
+        {"name": plural, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind, "verbs": VERBS}
+        for namespaced, table in ((True, RESOURCES), (False, CLUSTER_SCOPED))
+        for plural, kind in table.get(group_version, [])
     ]
     return {"kind": "APIResourceList", "groupVersion": group_version, "resources": resources}
 
@@ -35,14 +38,16 @@ DISCOVERY = {
         "kind": "APIGroupList",
         "groups": [
             {
-                "name": "batch",
-                "versions": [{"groupVersion": "batch/v1", "version": "v1"}],
-                "preferredVersion": {"groupVersion": "batch/v1", "version": "v1"},
+                "name": group,
+                "versions": [{"groupVersion": group + "/v1", "version": "v1"}],
+                "preferredVersion": {"groupVersion": group + "/v1", "version": "v1"},
             }
+            for group in ("batch", "networking.k8s.io")
         ],
     },
     "/api/v1": _resource_list("v1"),
     "/apis/batch/v1": _resource_list("batch/v1"),
+    "/apis/networking.k8s.io/v1": _resource_list("networking.k8s.io/v1"),
 }
 
 

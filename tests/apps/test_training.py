@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import harness
 import pytest
+from fake_kube_api import FakeKubeAPI
 from invariants import check_all
 
 PLAYBOOK = "playbooks/training.yml"
@@ -290,3 +292,32 @@ def test_reset_deletes_only_what_the_training_instance_owns(render):
     assert backups
     for pvc in backups:
         assert pvc["metadata"]["labels"]["app.kubernetes.io/component"] not in data_components, pvc["metadata"]["name"]
+
+
+def test_training_never_takes_production_passwords(tmp_path):
+    # Production's passwords set for every host, as a site's group_vars/all would.
+    inventory = tmp_path / "inventory"
+    (inventory / "group_vars").mkdir(parents=True)
+    (inventory / "hosts.ini").write_text("localhost ansible_connection=local\n", encoding="utf-8")
+    production = {
+        "omero_server_root_password": "production-root-password",
+        "omero_server_db_password": "production-db-password",
+        "omero_web_redis_password": "production-redis-password",
+        "omero_web_secret_key": "production-django-secret-key",
+    }
+    (inventory / "group_vars" / "all.yml").write_text(json.dumps(production), encoding="utf-8")
+    with FakeKubeAPI() as api:
+        extra = {"ome_k8s_render_dir": "", "ome_k8s_kubeconfig": str(api.kubeconfig(tmp_path / "kubeconfig"))}
+        # The stand-in API knows no workloads: the run stops after the Secrets, which is as far as needed.
+        proc = harness.run_playbook(PLAYBOOK, tmp_path, inventory, extra)
+        secrets = {
+            path.rsplit("/", 1)[1]: obj
+            for path, obj in api.objects.items()
+            if path.startswith("/api/v1/namespaces/%s/secrets/" % NS)
+        }
+    assert {"omero-training-server", "omero-training-web"} <= set(secrets), proc.stdout[-5000:]
+    values = {
+        base64.b64decode(value).decode() for secret in secrets.values() for value in (secret.get("data") or {}).values()
+    }
+    assert values, secrets
+    assert not values & set(production.values())
