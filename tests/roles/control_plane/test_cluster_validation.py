@@ -96,6 +96,30 @@ BAD_SETTINGS = {
         local_inventory(CP1, W1, {"cluster_addons_storage_provisioner": "nfs"}),
         "the required variables cluster_addons_nfs_server",
     ),
+    "anonymous-kubelet": (
+        local_inventory(
+            CP1, W1, {"control_plane_kubelet_extra_config": {"authentication": {"anonymous": {"enabled": True}}}}
+        ),
+        "Refusing insecure overrides: kubelet authentication.anonymous.enabled: true",
+    ),
+    "always-allow-kubelet": (
+        local_inventory(CP1, W1, {"control_plane_kubelet_extra_config": {"authorization": {"mode": "AlwaysAllow"}}}),
+        "kubelet authorization.mode: AlwaysAllow",
+    ),
+    "kubelet-read-only-port": (
+        local_inventory(CP1, W1, {"control_plane_kubelet_extra_config": {"readOnlyPort": 10255}}),
+        "kubelet readOnlyPort 10255 serves pod details without authentication",
+    ),
+    "anonymous-api-server": (
+        local_inventory(CP1, W1, {"control_plane_api_server_extra_args": {"anonymous-auth": True}}),
+        "API server anonymous-auth=true",
+    ),
+    "always-allow-api-server": (
+        local_inventory(
+            CP1, W1, {"control_plane_api_server_extra_args": {"authorization-mode": "Node,RBAC,AlwaysAllow"}}
+        ),
+        "API server authorization-mode with AlwaysAllow",
+    ),
     "unknown-storage": (
         local_inventory(CP1, W1, {"cluster_addons_storage_provisioner": "longhorn"}),
         "value of cluster_addons_storage_provisioner must be one of: local-path, nfs, none, got: longhorn",
