@@ -364,6 +364,10 @@ def network_policies_protect_data(objects: list[dict]) -> list[str]:
             if _ns(p) == _ns(w)
             and selector_matches((p.get("spec") or {}).get("podSelector"), labels)
             and "Ingress" in ((p.get("spec") or {}).get("policyTypes") or ["Ingress"])
+            # A namespace's default deny (every pod, no rule) admits nothing: it is no allow-list.
+            and not (
+                _selector_empty((p.get("spec") or {}).get("podSelector")) and not (p.get("spec") or {}).get("ingress")
+            )
         ]
         if not mine:
             out.append(f"{_ref(w)}: {labels.get(COMPONENT_LABEL)} pods are selected by no ingress NetworkPolicy")

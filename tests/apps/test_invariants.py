@@ -295,6 +295,19 @@ def _no_db_policy(o):
     o.remove(_find(o, "NetworkPolicy", "db"))
 
 
+def _only_default_deny(o):
+    _no_db_policy(o)
+    deny = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    o.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "namespace": "demo"},
+            "spec": deny,
+        }
+    )
+
+
 def _open_policy(o):
     _find(o, "NetworkPolicy", "db")["spec"]["ingress"] = [{}]
 
@@ -387,6 +400,7 @@ BREAKAGES = [
     ("images_pinned", _untagged, "registry.example.org:5000/redis"),
     ("network_policies_protect_data", _no_db_policy, "selected by no ingress NetworkPolicy"),
     ("network_policies_protect_data", _egress_only_policy, "selected by no ingress NetworkPolicy"),
+    ("network_policies_protect_data", _only_default_deny, "selected by no ingress NetworkPolicy"),
     ("network_policies_protect_data", _open_policy, "admits every source"),
     ("network_policies_protect_data", _empty_peer, "not a non-empty pod selector"),
     ("network_policies_protect_data", _ip_block, "not a non-empty pod selector"),
