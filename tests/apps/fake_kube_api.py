@@ -70,6 +70,10 @@ class FakeKubeAPI:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _not_found(self, path):
+                status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound"}
+                self._send(404, {**status, "code": 404, "message": path + " not found"})
+
             def do_GET(self):
                 path = self.path.split("?", 1)[0]
                 if path in DISCOVERY:
@@ -81,17 +85,7 @@ class FakeKubeAPI:
                 if "/namespaces/" in path and plural in kinds:
                     items = [obj for key, obj in sorted(api.objects.items()) if key.startswith(path + "/")]
                     return self._send(200, {"kind": kinds[plural] + "List", "metadata": {}, "items": items})
-                return self._send(
-                    404,
-                    {
-                        "kind": "Status",
-                        "apiVersion": "v1",
-                        "status": "Failure",
-                        "reason": "NotFound",
-                        "code": 404,
-                        "message": path + " not found",
-                    },
-                )
+                return self._not_found(path)
 
             def do_PATCH(self):
                 path = self.path.split("?", 1)[0]
@@ -105,17 +99,7 @@ class FakeKubeAPI:
                 path = self.path.split("?", 1)[0]
                 obj = api.objects.pop(path, None)
                 if obj is None:
-                    return self._send(
-                        404,
-                        {
-                            "kind": "Status",
-                            "apiVersion": "v1",
-                            "status": "Failure",
-                            "reason": "NotFound",
-                            "code": 404,
-                            "message": path + " not found",
-                        },
-                    )
+                    return self._not_found(path)
                 return self._send(200, obj)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
