@@ -228,7 +228,7 @@ def test_reset_refuses_whatever_the_task_selection(runner, selection):
 
 def test_reset_goes_to_the_hosts_once_confirmed(runner):
     # The other side of the tests above: confirmed, the same inventory and --limit reach the hosts.
-    _, output = run_reset(runner, "--limit", "cp1.example.org", confirm="lochy")
+    output = run_reset(runner, "--limit", "cp1.example.org", confirm="lochy")[1]
     assert "Refusing" not in output
     assert "UNREACHABLE" in output
 
