@@ -15,7 +15,9 @@ APPLIED = "applied-s3cr3t-value"
 
 
 @pytest.mark.parametrize("verbosity", [[], ["-v"], ["-vvv"]], ids=["quiet", "v", "vvv"])
-def test_no_secret_value_in_the_output(tmp_path, verbosity):
+def test_no_secret_value_in_the_output(tmp_path, monkeypatch, verbosity):
+    # kubernetes.core caches API discovery under TMPDIR by server address: a fresh one for each stand-in.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     with FakeKubeAPI() as api:
         stored = base64.b64encode(STORED.encode()).decode()
         api.put(
