@@ -12,7 +12,7 @@ options:
       - How long to wait in total, in seconds, for the service to become ready.
       - Conditions that waiting can fix (connection refused, service still starting) are retried until
         then; conditions it cannot fix (refused credentials, wrong URL) fail at once.
-      - C(0) makes exactly one attempt.
+      - C(0) makes exactly one attempt. At most 86400 (one day), like O(interval) and O(attempt_timeout).
     type: float
     default: 300
   interval:

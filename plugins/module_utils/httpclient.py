@@ -72,6 +72,9 @@ def check_url(url, option="url"):
         return "%s %r has port %s, outside 1-65535" % (option, url, port)
     if parts.fragment:
         return "%s %r must not contain a #fragment" % (option, url)
+    # A space or control character is never sent as such: the request would fail on every attempt.
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "%s %r contains a space or control character (encode it, e.g. %%20)" % (option, url)
     return None
 
 

@@ -11,6 +11,7 @@ retries the first until the deadline and stops at once on the second.
 
 from __future__ import annotations
 
+import math
 import time
 
 READY = "ready"
@@ -27,6 +28,9 @@ MIN_ATTEMPT_TIMEOUT = 0.5
 # One attempt never gets more than this unless the caller says otherwise, so that a server that accepts
 # connections but never answers is asked again instead of holding the whole deadline.
 DEFAULT_ATTEMPT_TIMEOUT = 10.0
+# The longest any option may ask for (one day): a larger value is a mistake, and a deadline that never
+# comes (inf, 1e300) would hold the play for ever.
+MAX_SECONDS = 86400.0
 
 
 class ProbeError(Exception):
@@ -118,6 +122,11 @@ def readiness_argument_spec():
 
 def check_timing(params):
     """Return an error message for bad timing options, or None."""
+    for name in ("timeout", "interval", "attempt_timeout"):
+        value = params.get(name)
+        # nan compares false with everything, so it would pass the range checks below.
+        if value is not None and not (math.isfinite(value) and value <= MAX_SECONDS):
+            return "%s must be a number of seconds up to %d, got %s" % (name, MAX_SECONDS, value)
     if params["timeout"] < 0:
         return "timeout must be zero or more seconds, got %s" % params["timeout"]
     if params["interval"] <= 0:

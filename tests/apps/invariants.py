@@ -262,6 +262,61 @@ def container_hardening(objects: list[dict]) -> list[str]:
     return out
 
 
+# Volume types the Pod Security "restricted" profile admits.
+_RESTRICTED_VOLUMES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
+
+
+def pod_security_restricted(objects: list[dict]) -> list[str]:
+    """Every pod passes the Pod Security Standard "restricted" (Kubernetes' pod-security-standards page), and
+    every Namespace rendered enforces it."""
+    out = []
+    for o in objects:
+        if o.get("kind") == "Namespace":
+            labels = o["metadata"].get("labels") or {}
+            if labels.get("pod-security.kubernetes.io/enforce") != "restricted":
+                out.append(f"{_ref(o)} does not enforce Pod Security restricted")
+    for w, _unused, pod in workloads(objects):
+        pod_sc = pod.get("securityContext") or {}
+        for field in ("hostNetwork", "hostPID", "hostIPC"):
+            if pod.get(field):
+                out.append(f"{_ref(w)} sets {field}")
+        for v in pod.get("volumes") or []:
+            kinds = set(v) - {"name"}
+            if not kinds <= _RESTRICTED_VOLUMES:
+                out.append(f"{_ref(w)}: volume {v.get('name')} is of type {sorted(kinds - _RESTRICTED_VOLUMES)}")
+        for what, c in containers(pod):
+            where = f"{_ref(w)}: {what} {c.get('name')}"
+            sc = c.get("securityContext") or {}
+            if sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is not True:
+                out.append(f"{where} does not set runAsNonRoot: true")
+            if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
+                out.append(f"{where} runs as uid 0")
+            seccomp = (sc.get("seccompProfile") or pod_sc.get("seccompProfile") or {}).get("type")
+            if seccomp not in ("RuntimeDefault", "Localhost"):
+                out.append(f"{where} has seccompProfile {seccomp!r}, not RuntimeDefault")
+            caps = sc.get("capabilities") or {}
+            if "ALL" not in (caps.get("drop") or []):
+                out.append(f"{where} does not drop ALL capabilities")
+            if set(caps.get("add") or []) - {"NET_BIND_SERVICE"}:
+                out.append(f"{where} adds capabilities {sorted(set(caps['add']) - {'NET_BIND_SERVICE'})}")
+            if sc.get("allowPrivilegeEscalation") is not False:
+                out.append(f"{where} does not set allowPrivilegeEscalation: false")
+            if sc.get("privileged"):
+                out.append(f"{where} is privileged")
+            if any(p.get("hostPort") for p in c.get("ports") or []):
+                out.append(f"{where} uses a hostPort")
+    return out
+
+
 def image_is_pinned(image: str) -> bool:
     """True when the image names a tag other than latest, or a digest."""
     if "@sha256:" in image:
@@ -309,6 +364,10 @@ def network_policies_protect_data(objects: list[dict]) -> list[str]:
             if _ns(p) == _ns(w)
             and selector_matches((p.get("spec") or {}).get("podSelector"), labels)
             and "Ingress" in ((p.get("spec") or {}).get("policyTypes") or ["Ingress"])
+            # A namespace's default deny (every pod, no rule) admits nothing: it is no allow-list.
+            and not (
+                _selector_empty((p.get("spec") or {}).get("podSelector")) and not (p.get("spec") or {}).get("ingress")
+            )
         ]
         if not mine:
             out.append(f"{_ref(w)}: {labels.get(COMPONENT_LABEL)} pods are selected by no ingress NetworkPolicy")
@@ -415,6 +474,7 @@ CHECKS: dict[str, Callable[[list[dict]], list[str]]] = {
     "no_secret_material": no_secret_material,
     "container_hardening": container_hardening,
     "images_pinned": images_pinned,
+    "pod_security_restricted": pod_security_restricted,
     "network_policies_protect_data": network_policies_protect_data,
     "http_routes_resolve": http_routes_resolve,
 }
@@ -426,3 +486,82 @@ def check_all(objects: list[dict], skip: tuple[str, ...] | list[str] = ()) -> li
     if unknown:
         raise ValueError(f"unknown invariant(s) to skip: {sorted(unknown)}; known: {sorted(CHECKS)}")
     return [f"{name}: {v}" for name, check in CHECKS.items() if name not in skip for v in check(objects)]
+
+
+# --------------------------------------------------------------------------- #
+# Connectivity under the rendered NetworkPolicies (the Kubernetes NetworkPolicy semantics, with ipBlock
+# taken to match only addresses outside the cluster, so pods are reached through pod or namespace selectors).
+# --------------------------------------------------------------------------- #
+EXTERNAL = ("<outside the cluster>", None)
+
+
+def _policy_types(policy: dict) -> list[str]:
+    spec = policy.get("spec") or {}
+    return spec.get("policyTypes") or (["Ingress"] + (["Egress"] if "egress" in spec else []))
+
+
+def _port_numbers(objects: list[dict], namespace: str, labels: dict | None, port) -> set:
+    """The numbers a policy port stands for at the destination (a named port resolved on the matching pods)."""
+    if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+        return {int(port)}
+    found = set()
+    for w, pod_labels, pod in workloads(objects):
+        if _ns(w) == namespace and labels is not None and selector_matches({"matchLabels": labels}, pod_labels):
+            for _unused, c in containers(pod):
+                found |= {p["containerPort"] for p in c.get("ports") or [] if p.get("name") == port}
+    return found
+
+
+def _ports_admit(objects, rule, dst, port, protocol) -> bool:
+    ports = rule.get("ports")
+    if not ports:
+        return True
+    for p in ports:
+        if p.get("protocol", "TCP") != protocol:
+            continue
+        if "port" not in p or port in _port_numbers(objects, dst[0], dst[1], p["port"]):
+            return True
+    return False
+
+
+def _peer_matches(peer: dict, policy_ns: str, who: tuple, ns_labels: dict) -> bool:
+    ns, labels = who
+    if labels is None:  # outside the cluster
+        return "ipBlock" in peer
+    if "ipBlock" in peer:
+        return False
+    if "namespaceSelector" in peer:
+        if not selector_matches(peer["namespaceSelector"], ns_labels.get(ns, {"kubernetes.io/metadata.name": ns})):
+            return False
+    elif ns != policy_ns:
+        return False
+    return "podSelector" not in peer or selector_matches(peer["podSelector"], labels)
+
+
+def connection_allowed(objects: list[dict], src: tuple, dst: tuple, port: int, protocol: str = "TCP") -> bool:
+    """Whether a pod (namespace, labels), or EXTERNAL, may open ``port`` on another under the policies."""
+    policies = [o for o in objects if o.get("kind") == "NetworkPolicy"]
+    ns_labels = _namespace_labels(objects, {_ns(p) for p in policies if _ns(p)})
+
+    def side(pod, other, direction, peers_key):
+        if pod[1] is None:
+            return True
+        selecting = [
+            p
+            for p in policies
+            if _ns(p) == pod[0]
+            and direction in _policy_types(p)
+            and selector_matches((p.get("spec") or {}).get("podSelector") or {}, pod[1])
+        ]
+        if not selecting:
+            return True
+        for p in selecting:
+            for rule in (p.get("spec") or {}).get(direction.lower()) or []:
+                peers = rule.get(peers_key)
+                if (not peers or any(_peer_matches(x, _ns(p), other, ns_labels) for x in peers)) and _ports_admit(
+                    objects, rule, dst, port, protocol
+                ):
+                    return True
+        return False
+
+    return side(src, dst, "Egress", "to") and side(dst, src, "Ingress", "from")

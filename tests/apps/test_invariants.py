@@ -15,7 +15,12 @@ def _container(name, image, port, port_name, env=None, **extra):
         "image": image,
         "ports": [{"containerPort": port, "name": port_name}],
         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-        "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False},
+        "securityContext": {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
         "readinessProbe": {"tcpSocket": {"port": port}},
         "livenessProbe": {"tcpSocket": {"port": port}},
         "env": env or [],
@@ -77,7 +82,11 @@ def good_objects():
     db["volumeMounts"] = [{"name": "pgdata", "mountPath": "/var/lib/postgresql/data"}]
     cache = _container("redis", "redis:7.4.2-alpine", 6379, "redis")
     return [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "demo", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}},
+        },
         {
             "apiVersion": "v1",
             "kind": "Secret",
@@ -236,6 +245,30 @@ def _escalation(o):
     del _pod(o, "Deployment", "cache")["containers"][0]["securityContext"]["allowPrivilegeEscalation"]
 
 
+def _namespace_baseline(o):
+    _find(o, "Namespace", "demo")["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "baseline"
+
+
+def _no_seccomp(o):
+    del _pod(o, "Deployment", "web")["containers"][0]["securityContext"]["seccompProfile"]
+
+
+def _caps_kept(o):
+    _pod(o, "Deployment", "web")["containers"][0]["securityContext"]["capabilities"] = {"drop": ["NET_RAW"]}
+
+
+def _caps_added(o):
+    _pod(o, "Deployment", "web")["containers"][0]["securityContext"]["capabilities"]["add"] = ["SYS_ADMIN"]
+
+
+def _host_path(o):
+    _pod(o, "Deployment", "web")["volumes"].append({"name": "host", "hostPath": {"path": "/"}})
+
+
+def _host_network(o):
+    _pod(o, "Deployment", "web")["hostNetwork"] = True
+
+
 def _no_readiness(o):
     del _pod(o, "Deployment", "web")["containers"][0]["readinessProbe"]
 
@@ -260,6 +293,19 @@ def _untagged(o):
 
 def _no_db_policy(o):
     o.remove(_find(o, "NetworkPolicy", "db"))
+
+
+def _only_default_deny(o):
+    _no_db_policy(o)
+    deny = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    o.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "namespace": "demo"},
+            "spec": deny,
+        }
+    )
 
 
 def _open_policy(o):
@@ -342,10 +388,19 @@ BREAKAGES = [
     ("container_hardening", _no_readiness, "no readinessProbe"),
     ("container_hardening", _no_liveness, "no livenessProbe"),
     ("container_hardening", _root_init_container, "initContainer init does not set runAsNonRoot"),
+    ("pod_security_restricted", _namespace_baseline, "Namespace/demo does not enforce Pod Security restricted"),
+    ("pod_security_restricted", _no_seccomp, "seccompProfile None"),
+    ("pod_security_restricted", _caps_kept, "does not drop ALL capabilities"),
+    ("pod_security_restricted", _caps_added, "adds capabilities ['SYS_ADMIN']"),
+    ("pod_security_restricted", _host_path, "is of type ['hostPath']"),
+    ("pod_security_restricted", _host_network, "sets hostNetwork"),
+    ("pod_security_restricted", _uid0, "runs as uid 0"),
+    ("pod_security_restricted", _escalation, "allowPrivilegeEscalation"),
     ("images_pinned", _latest, "'nginx:latest'"),
     ("images_pinned", _untagged, "registry.example.org:5000/redis"),
     ("network_policies_protect_data", _no_db_policy, "selected by no ingress NetworkPolicy"),
     ("network_policies_protect_data", _egress_only_policy, "selected by no ingress NetworkPolicy"),
+    ("network_policies_protect_data", _only_default_deny, "selected by no ingress NetworkPolicy"),
     ("network_policies_protect_data", _open_policy, "admits every source"),
     ("network_policies_protect_data", _empty_peer, "not a non-empty pod selector"),
     ("network_policies_protect_data", _ip_block, "not a non-empty pod selector"),

@@ -105,7 +105,7 @@ def test_cluster_only_entry_points_do_nothing_in_render_mode(render):
     assert out.objects == []
     text = " ".join(out.stdout.split())
     assert "INFO_RESULT=[]" in text
-    assert "Render mode, not deleted: Job/demo/old-job, Pod/demo/<selected by label>" in text
+    assert "Render mode, not deleted: Job/demo/old-job, Pod/demo/app.kubernetes.io/component=restore" in text
     # the list command is shell-quoted (the YAML callback doubles the single quotes)
     assert (
         "Render mode, not run in demo/app.kubernetes.io/name=demo: psql -c ''select 1; -- it''\"''\"''s quoted''"

@@ -82,7 +82,15 @@ def test_backup_job_renders_and_validates(render):
     assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "omero-server", "key": "db-password"}
     assert "value" not in env["PGPASSWORD"]
     assert env["PGHOST"]["value"] == "omero-postgresql"
-    assert container["command"][0] == "pg_dump"
+    # The Job succeeds only when pg_restore reads the dump back; then the file takes its final name.
+    assert container["command"][:2] == ["sh", "-c"]
+    script, path = container["command"][2], container["command"][4]
+    assert re.fullmatch(r"/backups/omero-\d{12}-before-[^/]+\.pgdump", path)
+    steps = [step.strip() for step in script.split(";")]
+    assert steps[0] == "set -eu"
+    assert steps[1].startswith("pg_dump --format=custom") and '--file="$1.partial"' in steps[1]
+    assert steps[2] == 'pg_restore --list "$1.partial" > /dev/null'
+    assert steps[3] == 'mv "$1.partial" "$1"'
     assert pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"] == "omero-server-db-backup"
     assert out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")
     # pg_dump of the same PostgreSQL major version as the stack's own database (ome.k8s.postgresql's default)
@@ -92,6 +100,40 @@ def test_backup_job_renders_and_validates(render):
     for obj in (job, out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")):
         for version in VERSIONS:
             kubernetes_validate.validate(obj, version, strict=True)
+
+
+BACKUP_CHECK = "tests/apps/playbooks/omero_db_backup_check.yml"
+
+
+def _job(*conditions, succeeded=None):
+    status = {"conditions": [{"type": t, "status": "True", "message": m} for t, m in conditions]}
+    if succeeded is not None:
+        status["succeeded"] = succeeded
+    return {"metadata": {"name": "omero-server-db-backup-202601010000"}, "status": status}
+
+
+@pytest.mark.parametrize(
+    ("job", "shown"),
+    [
+        # kubernetes.core's Job wait ends on Failed as well as on Complete.
+        (_job(("Failed", "Job has reached the specified backoff limit"), ("FailureTarget", "")), "Failed"),
+        (_job(), "no final condition"),
+        ({}, "(not found)"),
+    ],
+)
+def test_backup_check_stops_the_rollout_unless_the_job_succeeded(tmp_path, job, shown):
+    proc = harness.run_playbook(BACKUP_CHECK, tmp_path, extra_vars={"omero_test_backup_job": job})
+    assert proc.returncode != 0
+    assert "did not succeed" in proc.stdout
+    assert shown in proc.stdout
+    assert "OMERO_TEST_ROLLOUT" not in proc.stdout
+
+
+def test_backup_check_lets_a_succeeded_job_through(tmp_path):
+    job = _job(("SuccessCriteriaMet", ""), ("Complete", ""), succeeded=1)
+    proc = harness.run_playbook(BACKUP_CHECK, tmp_path, extra_vars={"omero_test_backup_job": job})
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert "OMERO_TEST_ROLLOUT" in proc.stdout
 
 
 @pytest.fixture(scope="module")

@@ -382,7 +382,8 @@ def test_network_policies(case):
                 and invariants.selector_matches(policy["spec"]["podSelector"], labels)
             ]
             if selected:
-                peers += [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+                # The namespace's default-deny and allow-dns have no ingress rule.
+                peers += [peer for rule in policy["spec"].get("ingress") or [] for peer in rule["from"]]
         return peers
 
     redis_peers = admitted("cache")
@@ -400,7 +401,9 @@ def test_network_policies(case):
         assert not any(invariants.selector_matches(p["podSelector"], web_labels) for p in db_peers)
 
     (web_policy,) = [
-        p for p in out.by_kind("NetworkPolicy", ns) if invariants.selector_matches(p["spec"]["podSelector"], web_labels)
+        p
+        for p in out.by_kind("NetworkPolicy", ns)
+        if p["spec"]["podSelector"] and invariants.selector_matches(p["spec"]["podSelector"], web_labels)
     ]
     (rule,) = web_policy["spec"]["ingress"]
     assert rule["from"] == [

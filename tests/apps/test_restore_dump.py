@@ -233,13 +233,14 @@ def dumps(postgres):
     return files
 
 
-def _run_restore(postgres, fmt, path, database="omero"):
+def _run_restore(postgres, fmt, path, database="omero", backup=None):
     plan = restore.restore_script(
         fmt,
         str(path),
         database,
         "omero",
         connection={"host": "127.0.0.1", "port": postgres["port"], "user": "postgres"},
+        backup=backup,
     )
     return plan, subprocess.run(
         ["bash", "-c", plan["script"]], env=postgres["env"], capture_output=True, text=True, check=False
@@ -319,3 +320,32 @@ def test_restored_schema_through_omero_db_status(postgres, dumps):
     assert status["state"] == "current"
     assert (status["current_version"], status["current_patch"]) == ("OMERO5.4", 0)
     assert status["previous_version"] == "OMERO5.3"
+
+
+@pytest.mark.integration
+def test_the_database_being_replaced_is_saved_and_checked_first(postgres, dumps):
+    _psql(postgres, "postgres", "DROP DATABASE IF EXISTS omero WITH (FORCE)")
+    _psql(postgres, "postgres", "CREATE DATABASE omero OWNER omero")
+    _psql(postgres, "omero", "SET ROLE omero; CREATE TABLE precious (id int); INSERT INTO precious VALUES (1)")
+    saved = postgres["dir"] / "omero-before-restore.pgdump"
+    done = _run_restore(postgres, "custom", dumps["custom"], backup=str(saved))[1]
+    assert done.returncode == 0, done.stderr
+    assert "saved the previous database omero to %s" % saved in done.stdout
+    assert not pathlib.Path(str(saved) + ".partial").exists()
+    listing = subprocess.run(
+        ["pg_restore", "--list", str(saved)], env=postgres["env"], capture_output=True, text=True, check=True
+    )
+    assert "TABLE public precious" in listing.stdout
+    assert _psql(postgres, "omero", "SELECT count(*) FROM image") == "25"
+
+
+@pytest.mark.integration
+def test_no_backup_no_restore(postgres, dumps):
+    # The backup cannot be written: the script stops before the live database is touched.
+    _psql(postgres, "postgres", "DROP DATABASE IF EXISTS omero WITH (FORCE)")
+    _psql(postgres, "postgres", "CREATE DATABASE omero OWNER omero")
+    _psql(postgres, "omero", "SET ROLE omero; CREATE TABLE precious (id int); INSERT INTO precious VALUES (1)")
+    done = _run_restore(postgres, "custom", dumps["custom"], backup="/nonexistent/dir/omero.pgdump")[1]
+    assert done.returncode != 0
+    assert _psql(postgres, "omero", "SELECT count(*) FROM precious") == "1"
+    assert _psql(postgres, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'omero_restore'") == "0"

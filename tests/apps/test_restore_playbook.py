@@ -150,7 +150,9 @@ def test_renders_the_helper_pod_for_a_confirmed_restore(tmp_path, dump):
     assert env["PGHOST"]["value"] == "omero-dev-postgresql"
     claims = {v["name"]: v.get("persistentVolumeClaim") for v in spec["volumes"]}
     assert claims["omero-data"] == {"claimName": "data-omero-dev-server-0"}
-    assert "dumps" not in claims
+    # The database being replaced is saved to the backup volume first.
+    assert claims["dumps"] == {"claimName": "omero-dev-postgresql-backup"}
+    assert "--format=custom --file /dumps/omero-before-restore-" in proc_text(out)
     assert spec["securityContext"]["runAsUser"] == 1000
     # The steps that need a cluster print what they would do.
     assert "Render mode, not deleted" in proc_text(out)
@@ -160,6 +162,8 @@ def test_renders_the_helper_pod_for_a_confirmed_restore(tmp_path, dump):
     assert check_all(out.objects) == [
         "references_exist: Pod/omero-dev/omero-dev-restore: container restore env PGPASSWORD references missing "
         "Secret omero-dev-postgresql-credentials",
+        "references_exist: Pod/omero-dev/omero-dev-restore: volume dumps references missing "
+        "PersistentVolumeClaim omero-dev-postgresql-backup",
         "references_exist: Pod/omero-dev/omero-dev-restore: volume omero-data references missing "
         "PersistentVolumeClaim data-omero-dev-server-0",
     ]
@@ -181,10 +185,49 @@ def test_volume_source_mounts_the_backup_volume(tmp_path):
     )
     pod = out.get("Pod", "omero-training-restore", namespace="omero-training")
     claims = {v["name"]: v.get("persistentVolumeClaim") for v in pod["spec"]["volumes"]}
-    assert claims["dumps"] == {"claimName": "omero-training-postgresql-backup", "readOnly": True}
+    assert claims["dumps"] == {"claimName": "omero-training-postgresql-backup"}
     assert "omero-data" not in claims
     assert "/dumps/omero-training-postgresql-20260101.dump" in proc_text(out)
 
 
 def proc_text(out):
     return out.stdout + out.stderr
+
+
+def test_says_the_namespace_is_missing(tmp_path, dump):
+    proc = _run(tmp_path, omero_restore_dump=dump)
+    assert proc.returncode != 0
+    assert "No namespace given: set omero_restore_namespace" in proc.stdout
+    assert "production OMERO namespace" not in proc.stdout
+    assert STOP_STEP not in proc.stdout
+
+
+@pytest.mark.parametrize("namespace", ["redmine", "kube-system"])
+def test_refuses_the_namespace_of_another_application_even_when_production_is_allowed(tmp_path, dump, namespace):
+    proc = _run(
+        tmp_path,
+        omero_restore_namespace=namespace,
+        omero_restore_confirm=namespace,
+        omero_restore_allow_production=True,
+        omero_restore_dump=dump,
+    )
+    assert proc.returncode != 0
+    assert "Refusing to work on namespace '%s': it belongs to" % namespace in proc.stdout
+    assert STOP_STEP not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [["--start-at-task", "Build the restore helper pod"], ["--start-at-task", "Show what would be deleted"]],
+)
+def test_changes_nothing_unconfirmed_whatever_the_task_selection(tmp_path, dump, selection):
+    # The restore entry point imported statically, so --start-at-task can reach past its first checks.
+    extra = {
+        "entry": "restore",
+        "omero_training_restore_namespace": "omero-training",
+        "omero_training_restore_dump_path": dump,
+    }
+    proc = harness.run_playbook("tests/apps/playbooks/training_entry_point.yml", tmp_path, LOCHY, extra, args=selection)
+    assert proc.returncode != 0
+    assert "Not restoring: this replaces the OMERO database of namespace 'omero-training'" in proc.stdout
+    assert "Render mode, not deleted" not in proc.stdout

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import harness
 import pytest
+from fake_kube_api import FakeKubeAPI
 from invariants import check_all
 
 PLAYBOOK = "playbooks/training.yml"
@@ -229,6 +231,98 @@ def test_confirmed_reset_renders_a_fresh_instance(render):
     out = render(RESET, LOCHY, {"omero_training_reset_confirm": NS})
     text = out.stdout
     assert "Render mode, not deleted" in text
-    assert "app.kubernetes.io/part-of=omero-training" in text
+    assert "app.kubernetes.io/part-of=omero-training" in " ".join(text.split())
     _job(out, NS)
     assert check_all(out.objects) == []
+
+
+# Statically imported, the reset's deleting tasks are reachable by --start-at-task; each checks the
+# confirmation and the namespace itself.
+ENTRY = "tests/apps/playbooks/training_entry_point.yml"
+FIRST_DELETE = "Show what would be deleted"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({}, "Not resetting: this deletes every OMERO image"),
+        ({"omero_training_namespace": "redmine", "omero_training_reset_confirm": "redmine"}, "it belongs to Redmine"),
+    ],
+)
+@pytest.mark.parametrize("selection", [["--start-at-task", FIRST_DELETE], ["--skip-tags", "always"]])
+def test_reset_deletes_nothing_unconfirmed_whatever_the_task_selection(tmp_path, extra, message, selection):
+    proc = harness.run_playbook(ENTRY, tmp_path, LOCHY, {"entry": "reset", **extra}, args=selection)
+    assert proc.returncode != 0
+    assert message in proc.stdout
+    assert "Render mode, not deleted" not in proc.stdout
+
+
+@pytest.mark.parametrize("namespace", ["redmine", "kube-system", "default", "ome-gateway"])
+def test_reset_refuses_the_namespace_of_another_application(tmp_path, namespace):
+    proc = harness.run_playbook(
+        RESET, tmp_path, LOCHY, {"omero_training_namespace": namespace, "omero_training_reset_confirm": namespace}
+    )
+    assert proc.returncode != 0
+    assert "Refusing to work on namespace '%s': it belongs to" % namespace in proc.stdout
+    assert "Render mode, not deleted" not in proc.stdout
+
+
+def test_training_instance_refuses_the_namespace_of_another_application(render_fail):
+    output = render_fail(PLAYBOOK, LOCHY, {"omero_training_namespace": "redmine"})
+    assert "Refusing to work on namespace 'redmine': it belongs to Redmine (redmine_namespace)" in output
+    assert "Write the files of changed objects" not in output
+
+
+@pytest.mark.slow
+def test_reset_deletes_only_what_the_training_instance_owns(render):
+    out = render(RESET, LOCHY, {"omero_training_reset_confirm": NS})
+    owned = "app.kubernetes.io/part-of=omero-training,app.kubernetes.io/managed-by=ome.k8s"
+    data = "app.kubernetes.io/component in (server,database,cache)"
+    # Render mode names each selection (kind/namespace/label selector).
+    text = " ".join(out.stdout.split())
+    assert "Render mode, not deleted: PersistentVolumeClaim/omero-training/%s,%s" % (owned, data) in text
+    for kind in ("StatefulSet", "Deployment", "Job"):
+        assert "%s/omero-training/%s" % (kind, owned) in text
+    # The selected components are those of the data volumes; the backup volumes carry others, so they stay.
+    data_components = {"server", "database", "cache"}
+    for owner in out.by_kind("StatefulSet", NS):
+        for template in owner["spec"].get("volumeClaimTemplates", []):
+            labels = template["metadata"]["labels"]
+            assert labels["app.kubernetes.io/component"] in data_components
+            assert labels["app.kubernetes.io/part-of"] == NS
+            assert labels["app.kubernetes.io/managed-by"] == "ome.k8s"
+    backups = out.by_kind("PersistentVolumeClaim", NS)
+    assert backups
+    for pvc in backups:
+        assert pvc["metadata"]["labels"]["app.kubernetes.io/component"] not in data_components, pvc["metadata"]["name"]
+
+
+def test_training_never_takes_production_passwords(tmp_path, monkeypatch):
+    # kubernetes.core caches API discovery under TMPDIR by server address: a fresh one for the stand-in.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    # Production's passwords set for every host, as a site's group_vars/all would.
+    inventory = tmp_path / "inventory"
+    (inventory / "group_vars").mkdir(parents=True)
+    (inventory / "hosts.ini").write_text("localhost ansible_connection=local\n", encoding="utf-8")
+    production = {
+        "omero_server_root_password": "production-root-password",
+        "omero_server_db_password": "production-db-password",
+        "omero_web_redis_password": "production-redis-password",
+        "omero_web_secret_key": "production-django-secret-key",
+    }
+    (inventory / "group_vars" / "all.yml").write_text(json.dumps(production), encoding="utf-8")
+    with FakeKubeAPI() as api:
+        extra = {"ome_k8s_render_dir": "", "ome_k8s_kubeconfig": str(api.kubeconfig(tmp_path / "kubeconfig"))}
+        # The stand-in API knows no workloads: the run stops after the Secrets, which is as far as needed.
+        proc = harness.run_playbook(PLAYBOOK, tmp_path, inventory, extra)
+        secrets = {
+            path.rsplit("/", 1)[1]: obj
+            for path, obj in api.objects.items()
+            if path.startswith("/api/v1/namespaces/%s/secrets/" % NS)
+        }
+    assert {"omero-training-server", "omero-training-web"} <= set(secrets), proc.stdout[-5000:]
+    values = {
+        base64.b64decode(value).decode() for secret in secrets.values() for value in (secret.get("data") or {}).values()
+    }
+    assert values, secrets
+    assert not values & set(production.values())

@@ -112,7 +112,7 @@ def _check_identifier(kind, value):
         raise DumpError("%s %r is not a plain PostgreSQL identifier" % (kind, value))
 
 
-def restore_script(fmt, path, database, owner, *, connection=None, jobs=1):
+def restore_script(fmt, path, database, owner, *, connection=None, jobs=1, backup=None):
     """Return the bash script that loads the dump and then replaces ``database`` with it.
 
     The dump is loaded into ``<database>_restore`` first; the live database is
@@ -125,6 +125,9 @@ def restore_script(fmt, path, database, owner, *, connection=None, jobs=1):
     the source cluster called its user; plain dumps lose their ``ALTER ... OWNER TO``
     lines and run through psql as ``owner`` with ``ON_ERROR_STOP`` in a single
     transaction. Run the script with bash (it uses ``pipefail``).
+
+    With ``backup`` (a file path), an existing ``database`` is first dumped there (custom format) and the dump
+    read back with ``pg_restore --list``; the script stops before changing anything when either fails.
     """
     if fmt not in FORMATS:
         raise DumpError("unknown dump format %r (expected one of %s)" % (fmt, ", ".join(FORMATS)))
@@ -142,6 +145,34 @@ def restore_script(fmt, path, database, owner, *, connection=None, jobs=1):
     lines = [
         "set -euo pipefail",
         "test -s %s || { echo %s >&2; exit 3; }" % (quoted_path, shlex.quote("dump %s is missing or empty" % path)),
+    ]
+    if backup:
+        partial = shlex.quote(backup + ".partial")
+        exists = shlex.join(
+            [
+                "psql",
+                *conn,
+                "--dbname",
+                "postgres",
+                "--no-psqlrc",
+                "--tuples-only",
+                "--no-align",
+                "--command",
+                "SELECT 1 FROM pg_database WHERE datname = '%s'" % database,
+            ]
+        )
+        lines += [
+            # The database about to be replaced is saved and checked first.
+            # An assignment, so that a failing psql stops the script (set -e) instead of skipping the backup.
+            "previous=$(%s)" % exists,
+            'if [ "$previous" = 1 ]; then',
+            "  " + shlex.join(["pg_dump", *conn, "--format=custom", "--file", backup + ".partial", database]),
+            "  pg_restore --list %s > /dev/null" % partial,
+            "  mv %s %s" % (partial, shlex.quote(backup)),
+            "  echo %s" % shlex.quote("saved the previous database %s to %s" % (database, backup)),
+            "fi",
+        ]
+    lines += [
         # Load into a staging database; the live one is replaced only once the load succeeded.
         shlex.join(["dropdb", *conn, "--if-exists", "--force", staging]),
         shlex.join(["createdb", *conn, "--owner", owner, "--encoding", "UTF8", "--template", "template0", staging]),
@@ -223,6 +254,7 @@ def main(argv=None):
     plan.add_argument("--port", default="")
     plan.add_argument("--user", default="")
     plan.add_argument("--jobs", type=int, default=1)
+    plan.add_argument("--backup", default="", help="save an existing database here first")
     args = parser.parse_args(argv)
     try:
         if args.command == "detect":
@@ -243,6 +275,7 @@ def main(argv=None):
                 args.owner,
                 connection={"host": args.host, "port": args.port, "user": args.user},
                 jobs=args.jobs,
+                backup=args.backup or None,
             )
     except DumpError as exc:
         sys.stderr.write("ERROR: %s\n" % exc)

@@ -96,6 +96,30 @@ BAD_SETTINGS = {
         local_inventory(CP1, W1, {"cluster_addons_storage_provisioner": "nfs"}),
         "the required variables cluster_addons_nfs_server",
     ),
+    "anonymous-kubelet": (
+        local_inventory(
+            CP1, W1, {"control_plane_kubelet_extra_config": {"authentication": {"anonymous": {"enabled": True}}}}
+        ),
+        "Refusing insecure overrides: kubelet authentication.anonymous.enabled: true",
+    ),
+    "always-allow-kubelet": (
+        local_inventory(CP1, W1, {"control_plane_kubelet_extra_config": {"authorization": {"mode": "AlwaysAllow"}}}),
+        "kubelet authorization.mode: AlwaysAllow",
+    ),
+    "kubelet-read-only-port": (
+        local_inventory(CP1, W1, {"control_plane_kubelet_extra_config": {"readOnlyPort": 10255}}),
+        "kubelet readOnlyPort 10255 serves pod details without authentication",
+    ),
+    "anonymous-api-server": (
+        local_inventory(CP1, W1, {"control_plane_api_server_extra_args": {"anonymous-auth": True}}),
+        "API server anonymous-auth=true",
+    ),
+    "always-allow-api-server": (
+        local_inventory(
+            CP1, W1, {"control_plane_api_server_extra_args": {"authorization-mode": "Node,RBAC,AlwaysAllow"}}
+        ),
+        "API server authorization-mode with AlwaysAllow",
+    ),
     "unknown-storage": (
         local_inventory(CP1, W1, {"cluster_addons_storage_provisioner": "longhorn"}),
         "value of cluster_addons_storage_provisioner must be one of: local-path, nfs, none, got: longhorn",
@@ -154,16 +178,59 @@ def test_example_inventory_passes_the_checks(runner):
     ]
 
 
+def unreachable_inventory():
+    """Cluster hosts that no connection reaches: a task that runs on them shows as UNREACHABLE, changes nothing."""
+    inventory = local_inventory(CP1, W1)
+    inventory["all"]["vars"] = {
+        "ansible_connection": "ssh",
+        "ansible_port": 9,
+        "ansible_ssh_common_args": "-o ConnectTimeout=2",
+    }
+    for group in inventory["all"]["children"]["k8s_cluster"]["children"].values():
+        for host in group["hosts"].values():
+            host["ansible_host"] = "127.0.0.1"
+    return inventory
+
+
+def run_reset(runner, *args, confirm=None):
+    inventory = runner.write_inventory(unreachable_inventory())
+    extra = {} if confirm is None else {"cluster_reset_confirm": confirm}
+    result = runner.playbook(collection_root() / "playbooks" / "reset.yml", inventory, *args, extra_vars=extra)
+    return result, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("confirm", [None, "yes", "LOCHY"])
 def test_reset_refuses_without_the_cluster_name(runner, confirm):
-    inventory = runner.write_inventory(local_inventory(CP1, W1))
-    extra = {} if confirm is None else {"cluster_reset_confirm": confirm}
-    result = runner.playbook(collection_root() / "playbooks" / "reset.yml", inventory, extra_vars=extra)
-    output = result.stdout + result.stderr
+    result, output = run_reset(runner, confirm=confirm)
     assert result.returncode != 0, output
-    assert "Refusing to reset cluster 'lochy'" in output
+    assert "Refusing to reset cluster 'lochy' (2 hosts: cp1.example.org, w1.example.org)" in squash(output)
     assert "-e cluster_reset_confirm=lochy" in squash(output)
-    assert "PLAY [Reset every cluster host]" not in output
+    assert "UNREACHABLE" not in output
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        ["--limit", "cp1.example.org"],
+        ["--limit", "w1.example.org", "--start-at-task", "Remove the CNI configuration and the Kubernetes state"],
+        ["--start-at-task", "Delete the Calico and kube-proxy interfaces"],
+        ["--skip-tags", "always"],
+    ],
+    ids=["limit", "limit-and-start-at-task", "start-at-task", "skip-tags"],
+)
+def test_reset_refuses_whatever_the_task_selection(runner, selection):
+    # Before the confirmation moved into the wiping play, --limit emptied the play that checked it.
+    result, output = run_reset(runner, *selection)
+    assert result.returncode != 0, output
+    assert "Refusing to reset cluster 'lochy'" in squash(output)
+    assert "UNREACHABLE" not in output
+
+
+def test_reset_goes_to_the_hosts_once_confirmed(runner):
+    # The other side of the tests above: confirmed, the same inventory and --limit reach the hosts.
+    output = run_reset(runner, "--limit", "cp1.example.org", confirm="lochy")[1]
+    assert "Refusing" not in output
+    assert "UNREACHABLE" in output
 
 
 @pytest.mark.parametrize("playbook", ["cluster.yml", "reset.yml", "upgrade.yml"])

@@ -101,6 +101,10 @@ def test_single_node_defaults(runner):
     assert "extraArgs" not in cluster["apiServer"]
     assert "imageRepository" not in cluster
     init = docs["InitConfiguration"]
+    # kubeadm's default init token lives 24 hours; this one as long as a join token, and kubeadm draws it.
+    (token,) = init["bootstrapTokens"]
+    assert token["ttl"] == "15m"
+    assert "token" not in token
     assert init["localAPIEndpoint"] == {"bindPort": 6443}
     assert init["nodeRegistration"]["criSocket"] == "unix:///run/containerd/containerd.sock"
     # Schedulable single node: no control plane taint, and no kube-vip preflight waiver.

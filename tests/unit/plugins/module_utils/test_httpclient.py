@@ -38,6 +38,10 @@ URL = "https://redmine.example.org/redmine/login"
         ("http://example.org:70000/", "is not a valid URL"),
         ("http://example.org:http/", "is not a valid URL"),
         ("http://example.org/#top", "must not contain a #fragment"),
+        # Sent as they are, these fail on every attempt: refuse them before waiting.
+        ("https://omero.example.org/my path/", "contains a space or control character"),
+        ("https://omero.example.org/\tx", "contains a space or control character"),
+        ("https://omero.example.org/a%20b", None),
     ],
 )
 def test_check_url(url, message):

@@ -154,6 +154,13 @@ def test_probe_facts_may_refine_state():
         (dict(timeout=10, interval=0, attempt_timeout=5), "interval must be more than zero seconds, got 0"),
         (dict(timeout=10, interval=1, attempt_timeout=0), "attempt_timeout must be more than zero seconds"),
         (dict(timeout=10, interval=1), None),
+        (dict(timeout=86400, interval=86400, attempt_timeout=86400), None),
+        (dict(timeout=float("nan"), interval=1), "timeout must be a number of seconds up to 86400, got nan"),
+        (dict(timeout=float("inf"), interval=1), "timeout must be a number of seconds up to 86400, got inf"),
+        (dict(timeout=1e300, interval=1), "timeout must be a number of seconds up to 86400, got 1e+300"),
+        (dict(timeout=86401, interval=1), "timeout must be a number of seconds up to 86400"),
+        (dict(timeout=10, interval=float("nan")), "interval must be a number of seconds up to 86400, got nan"),
+        (dict(timeout=10, interval=1, attempt_timeout=float("inf")), "attempt_timeout must be a number"),
     ],
 )
 def test_check_timing(params, message):

@@ -1,0 +1,130 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A stand-in for the Kubernetes API, enough for kubernetes.core's k8s_info and server-side apply.
+
+It serves discovery for the few core and batch kinds the tests use, GET of one object or a list, PATCH
+(server-side apply) that stores the object and DELETE that removes it. Objects live in memory, by path.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import yaml
+
+RESOURCES = {
+    "v1": [("secrets", "Secret"), ("configmaps", "ConfigMap"), ("persistentvolumeclaims", "PersistentVolumeClaim")],
+    "batch/v1": [("jobs", "Job")],
+    "networking.k8s.io/v1": [("networkpolicies", "NetworkPolicy")],
+}
+CLUSTER_SCOPED = {"v1": [("namespaces", "Namespace")]}
+VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+
+
+def _resource_list(group_version):
+    resources = [
+        {"name": plural, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind, "verbs": VERBS}
+        for namespaced, table in ((True, RESOURCES), (False, CLUSTER_SCOPED))
+        for plural, kind in table.get(group_version, [])
+    ]
+    return {"kind": "APIResourceList", "groupVersion": group_version, "resources": resources}
+
+
+DISCOVERY = {
+    "/version": {"major": "1", "minor": "35", "gitVersion": "v1.35.0"},
+    "/api": {"kind": "APIVersions", "versions": ["v1"]},
+    "/apis": {
+        "kind": "APIGroupList",
+        "groups": [
+            {
+                "name": group,
+                "versions": [{"groupVersion": group + "/v1", "version": "v1"}],
+                "preferredVersion": {"groupVersion": group + "/v1", "version": "v1"},
+            }
+            for group in ("batch", "networking.k8s.io")
+        ],
+    },
+    "/api/v1": _resource_list("v1"),
+    "/apis/batch/v1": _resource_list("batch/v1"),
+    "/apis/networking.k8s.io/v1": _resource_list("networking.k8s.io/v1"),
+}
+
+
+class FakeKubeAPI:
+    """Start with ``with FakeKubeAPI() as api:``; ``api.kubeconfig(path)`` writes a kubeconfig for it."""
+
+    def __init__(self):
+        self.objects: dict[str, dict] = {}
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, code, body):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _not_found(self, path):
+                status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound"}
+                self._send(404, {**status, "code": 404, "message": path + " not found"})
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                if path in DISCOVERY:
+                    return self._send(200, DISCOVERY[path])
+                if path in api.objects:
+                    return self._send(200, api.objects[path])
+                kinds = {plural: kind for pairs in RESOURCES.values() for plural, kind in pairs}
+                plural = path.rsplit("/", 1)[-1]
+                if "/namespaces/" in path and plural in kinds:
+                    items = [obj for key, obj in sorted(api.objects.items()) if key.startswith(path + "/")]
+                    return self._send(200, {"kind": kinds[plural] + "List", "metadata": {}, "items": items})
+                return self._not_found(path)
+
+            def do_PATCH(self):
+                path = self.path.split("?", 1)[0]
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                obj = yaml.safe_load(body)
+                obj.setdefault("metadata", {}).update({"uid": "0", "resourceVersion": "1"})
+                api.objects[path] = obj
+                self._send(200, obj)
+
+            def do_DELETE(self):
+                path = self.path.split("?", 1)[0]
+                obj = api.objects.pop(path, None)
+                if obj is None:
+                    return self._not_found(path)
+                return self._send(200, obj)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
+
+    def put(self, api_path, obj):
+        """Store ``obj`` at ``api_path`` (e.g. /api/v1/namespaces/demo/secrets/creds)."""
+        self.objects[api_path] = obj
+
+    def kubeconfig(self, path):
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+            "users": [{"name": "fake", "user": {"token": "fake-token"}}],
+            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
+            "current-context": "fake",
+        }
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        return path
+
+    def __enter__(self):
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
