@@ -3,6 +3,7 @@
 # Go module proxy alone, or reused from a cache keyed by the pins. The last line printed is the
 # artifact directory; docs/k8s-artifacts.md describes its contents.
 #
+# Usage: build.sh [--print-dir]
 # Environment: OME_K8S_ARTIFACTS_CACHE (default /var/cache/ome-k8s/k8s-artifacts) is where the
 # directories live, one per key; GOCACHE and GOMODCACHE keep Go's defaults, outside the repository.
 set -euo pipefail
@@ -33,8 +34,10 @@ declare -A version=()
 
 for dir in "${!module[@]}"; do
     mod=${module[$dir]}
-    ver=$(sed -n "s|^require ${mod//./\\.} \(v[^ ]*\)$|\1|p" "$here/$dir/go.mod")
-    [[ -n $ver ]] || die "tools/k8s/$dir/go.mod has no line 'require $mod <version>'"
+    ver=$(cd "$here/$dir" && go mod edit -json | "$python" -c '
+import json, sys
+print(next((r["Version"] for r in json.load(sys.stdin).get("Require") or [] if r["Path"] == sys.argv[1]), ""))' "$mod")
+    [[ -n $ver ]] || die "tools/k8s/$dir/go.mod does not require $mod"
     if ! out=$(cd "$here/$dir" && go mod download -json "$mod@$ver" 2>&1); then
         reason=$("$python" -c 'import json,sys; print(json.loads(sys.stdin.read()).get("Error", ""))' <<<"$out" 2>/dev/null || true)
         die "the pin $mod $ver (tools/k8s/$dir/go.mod) does not resolve through GOPROXY=$(go env GOPROXY): ${reason:-$out}"
@@ -61,6 +64,11 @@ key=$( (
     cd "$here" && find . -type f ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
 ) | sha256sum | cut -c1-16)
 final=$cache_root/kubernetes-$kver-$key
+# --print-dir: only say which directory these pins give (a CI cache can be keyed on it).
+if [[ ${1:-} == --print-dir ]]; then
+    echo "$final"
+    exit 0
+fi
 mkdir -p "$cache_root"
 exec 9>"$cache_root/.lock"
 flock 9

@@ -1,6 +1,6 @@
 // Kubernetes components built for ome.k8s test clusters and air-gapped sites.
 // k8s.io/kubernetes requires its staging modules at v0.0.0: each replace below points one
-// at the published version of the same release (tools/k8s/pins.sh checks they match).
+// at the published version of the same release (tools/k8s/build.sh checks the list).
 module github.com/ome/ome.k8s/tools/k8s/kubernetes
 
 go 1.26.0
