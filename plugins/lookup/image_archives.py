@@ -66,7 +66,9 @@ def archive_images(path):
             try:
                 member = tar.getmember("index.json")
             except KeyError:
-                raise ValueError("it has no index.json (not an OCI image layout; a docker save older than Docker 25?)")
+                raise ValueError(
+                    "it has no index.json (not an OCI image layout; a docker save older than Docker 25?)"
+                ) from None
             index = json.load(tar.extractfile(member))
     except (OSError, tarfile.TarError, json.JSONDecodeError) as err:
         raise ValueError(f"it cannot be read as a tar with an index.json: {err}") from err

@@ -37,7 +37,7 @@ class ArchiveError(Exception):
     """An input of the image cannot be used."""
 
 
-def _info(name: str, kind: bytes, mode: int, size: int = 0, linkname: str = "", uid: int = 0) -> tarfile.TarInfo:
+def _info(name: str, kind: bytes, mode: int, size: int = 0, *, linkname: str = "", uid: int = 0) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.type = kind
     info.mode = mode
@@ -54,7 +54,7 @@ def _parents(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def build_layer(out, adds: list[tuple[str, str]], symlinks: list[tuple[str, str]], with_ca: bool) -> None:
+def build_layer(out, adds: list[tuple[str, str]], symlinks: list[tuple[str, str]], *, with_ca: bool) -> None:
     """Write the layer tar to the binary file object `out`."""
     entries: dict[str, tuple[tarfile.TarInfo, bytes | str | None]] = {}
     for name, mode in BASE_DIRS.items():
@@ -112,11 +112,11 @@ def split_ref(ref: str) -> str:
     return last.rsplit(":", 1)[1]
 
 
-def write_archive(ref: str, out_path: str, config: dict, adds, symlinks, with_ca: bool = True) -> dict:
+def write_archive(ref: str, out_path: str, config: dict, adds, symlinks, *, with_ca: bool = True) -> dict:
     tag = split_ref(ref)
     out_dir = os.path.dirname(os.path.abspath(out_path))
     with tempfile.NamedTemporaryFile(dir=out_dir, suffix=".layer") as layer:
-        build_layer(layer, adds, symlinks, with_ca)
+        build_layer(layer, adds, symlinks, with_ca=with_ca)
         layer.flush()
         layer_sha = _sha256_file(layer.name)
         layer_size = os.path.getsize(layer.name)
@@ -194,8 +194,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--add", type=_pair, action="append", default=[], help="SOURCE=DEST file to add")
     parser.add_argument("--symlink", type=_pair, action="append", default=[], help="DEST=TARGET symbolic link")
     args = parser.parse_args(argv)
-    config = {key: value for key, value in (("Entrypoint", json.loads(args.entrypoint)),
-                                            ("Cmd", json.loads(args.cmd)), ("User", args.user)) if value}
+    config = {
+        key: value
+        for key, value in (
+            ("Entrypoint", json.loads(args.entrypoint)),
+            ("Cmd", json.loads(args.cmd)),
+            ("User", args.user),
+        )
+        if value
+    }
     try:
         result = write_archive(args.ref, args.out, config, args.add, args.symlink)
     except (ArchiveError, OSError) as err:

@@ -89,7 +89,9 @@ def verify(root: str) -> dict:
     present = set(files_under(root))
     problems = [f"{rel} is missing" for rel in sorted(set(listed) - present)]
     problems += [f"{rel} is not in the manifest" for rel in sorted(present - set(listed))]
-    problems += [f"{rel} has changed" for rel in sorted(present & set(listed)) if sha256(os.path.join(root, rel)) != listed[rel]]
+    problems += [
+        f"{rel} has changed" for rel in sorted(present & set(listed)) if sha256(os.path.join(root, rel)) != listed[rel]
+    ]
     if problems:
         raise ManifestError(f"{root} does not match its manifest: " + "; ".join(problems))
     return manifest

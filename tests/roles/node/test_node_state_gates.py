@@ -168,9 +168,10 @@ CASES.update({name: ("repository", change, changed) for name, (change, changed) 
 
 
 def write_image_archive(path, *images):
-    manifests = [
-        {"digest": image.split("@")[1], "annotations": {"io.containerd.image.name": image.split("@")[0]}} for image in images
-    ]
+    manifests = []
+    for image in images:
+        name, digest = image.split("@")
+        manifests.append({"digest": digest, "annotations": {"io.containerd.image.name": name}})
     data = json.dumps({"schemaVersion": 2, "manifests": manifests}).encode()
     with tarfile.open(path, "w") as tar:
         info = tarfile.TarInfo("index.json")

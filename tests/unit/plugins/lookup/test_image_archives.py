@@ -36,19 +36,20 @@ def run(*terms):
 
 
 def test_lists_each_archive_with_its_images(tmp_path):
-    second = dict(ENTRY, digest="sha256:" + "b" * 64, annotations={"io.containerd.image.name": "registry.k8s.io/etcd:3.7.0-0"})
+    etcd = "registry.k8s.io/etcd:3.7.0-0"
+    second = dict(ENTRY, digest="sha256:" + "b" * 64, annotations={"io.containerd.image.name": etcd})
     archive(tmp_path / "b.tar", {"oci-layout": b"{}", "index.json": index(ENTRY, second)})
     archive(tmp_path / "a.tar", {"index.json": index(second)})
     (tmp_path / "notes.txt").write_text("not an archive")
 
     assert run(str(tmp_path)) == [
-        {"file": "a.tar", "path": str(tmp_path / "a.tar"), "images": ["registry.k8s.io/etcd:3.7.0-0@sha256:" + "b" * 64]},
+        {"file": "a.tar", "path": str(tmp_path / "a.tar"), "images": [f"{etcd}@sha256:" + "b" * 64]},
         {
             "file": "b.tar",
             "path": str(tmp_path / "b.tar"),
             "images": [
                 "registry.k8s.io/pause:3.10.2@sha256:" + "a" * 64,
-                "registry.k8s.io/etcd:3.7.0-0@sha256:" + "b" * 64,
+                f"{etcd}@sha256:" + "b" * 64,
             ],
         },
     ]

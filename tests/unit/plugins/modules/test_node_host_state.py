@@ -215,9 +215,9 @@ def test_containerd_not_run(monkeypatch, programs, args):
 
 
 CTR_IMAGES = (
-    "REF                                   TYPE                                    DIGEST   SIZE      PLATFORMS   LABELS\n"
-    "registry.k8s.io/pause:3.10.2          application/vnd.oci.image.manifest.v1+json sha256:aa 283.5 KiB linux/amd64 -\n"
-    "registry.k8s.io/etcd:3.7.0-0          application/vnd.oci.image.manifest.v1+json sha256:bb 21.0 MiB  linux/amd64 -\n"
+    "REF                          TYPE                                       DIGEST    SIZE      PLATFORMS   LABELS\n"
+    "registry.k8s.io/pause:3.10.2 application/vnd.oci.image.manifest.v1+json sha256:aa 283.5 KiB linux/amd64 -\n"
+    "registry.k8s.io/etcd:3.7.0-0 application/vnd.oci.image.manifest.v1+json sha256:bb 21.0 MiB  linux/amd64 -\n"
 )
 
 
