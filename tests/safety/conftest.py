@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import socket
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fake_kube_api import FakeKubeAPI, kubeconfig
+import yaml
+from fake_kube_api import FakeKubeAPI
 
 
 @pytest.fixture
@@ -22,9 +19,7 @@ def kube_api():
     def start(tmp_path: Path, **kwargs):
         api = FakeKubeAPI(**kwargs).__enter__()
         started.append(api)
-        path = tmp_path / "kubeconfig"
-        path.write_text(kubeconfig(api.url))
-        return api, path
+        return api, api.kubeconfig(tmp_path / "kubeconfig")
 
     yield start
     for api in started:
@@ -38,5 +33,13 @@ def dead_kubeconfig(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     path = tmp_path / "dead-kubeconfig"
-    path.write_text(kubeconfig("http://127.0.0.1:%d" % port))
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "dead", "cluster": {"server": "http://127.0.0.1:%d" % port}}],
+        "users": [{"name": "dead", "user": {"token": "unused"}}],
+        "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "dead"}}],
+        "current-context": "dead",
+    }
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path

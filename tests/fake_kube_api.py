@@ -3,6 +3,8 @@
 
 It serves discovery for the few core and batch kinds the tests use, GET of one object or a list, PATCH
 (server-side apply) that stores the object and DELETE that removes it. Objects live in memory, by path.
+It records every request, so that a test can show a refusal sent none (or no write), and it holds what
+the cluster identity check reads: kube-system's Namespace and kubeadm's ConfigMap `kubeadm-config`.
 """
 
 from __future__ import annotations
@@ -51,11 +53,39 @@ DISCOVERY = {
 }
 
 
-class FakeKubeAPI:
-    """Start with ``with FakeKubeAPI() as api:``; ``api.kubeconfig(path)`` writes a kubeconfig for it."""
+KUBEADM_CONFIG = "/api/v1/namespaces/kube-system/configmaps/kubeadm-config"
+KUBE_SYSTEM = "/api/v1/namespaces/kube-system"
 
-    def __init__(self):
+
+class FakeKubeAPI:
+    """Start with ``with FakeKubeAPI() as api:``; ``api.kubeconfig(path)`` writes a kubeconfig for it.
+
+    ``cluster_name`` is the clusterName kubeadm recorded (None: no kubeadm-config, a cluster not built by
+    kubeadm); ``api.requests`` lists every (method, path) received, ``api.writes`` those that are not reads.
+    """
+
+    def __init__(
+        self, cluster_name: str | None = "lochy", kube_system_uid: str = "6c1f6d3e-0000-4000-8000-000000000001"
+    ):
         self.objects: dict[str, dict] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.put(
+            KUBE_SYSTEM,
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system", "uid": kube_system_uid}},
+        )
+        if cluster_name is not None:
+            configuration = (
+                "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nclusterName: %s\n" % cluster_name
+            )
+            self.put(
+                KUBEADM_CONFIG,
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "kubeadm-config", "namespace": "kube-system"},
+                    "data": {"ClusterConfiguration": configuration},
+                },
+            )
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,8 +104,13 @@ class FakeKubeAPI:
                 status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound"}
                 self._send(404, {**status, "code": 404, "message": path + " not found"})
 
-            def do_GET(self):
+            def _path(self):
                 path = self.path.split("?", 1)[0]
+                api.requests.append((self.command, path))
+                return path
+
+            def do_GET(self):
+                path = self._path()
                 if path in DISCOVERY:
                     return self._send(200, DISCOVERY[path])
                 if path in api.objects:
@@ -88,7 +123,7 @@ class FakeKubeAPI:
                 return self._not_found(path)
 
             def do_PATCH(self):
-                path = self.path.split("?", 1)[0]
+                path = self._path()
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 obj = yaml.safe_load(body)
                 obj.setdefault("metadata", {}).update({"uid": "0", "resourceVersion": "1"})
@@ -96,7 +131,7 @@ class FakeKubeAPI:
                 self._send(200, obj)
 
             def do_DELETE(self):
-                path = self.path.split("?", 1)[0]
+                path = self._path()
                 obj = api.objects.pop(path, None)
                 if obj is None:
                     return self._not_found(path)
@@ -104,6 +139,10 @@ class FakeKubeAPI:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
+
+    @property
+    def writes(self) -> list[tuple[str, str]]:
+        return [request for request in self.requests if request[0] != "GET"]
 
     def put(self, api_path, obj):
         """Store ``obj`` at ``api_path`` (e.g. /api/v1/namespaces/demo/secrets/creds)."""
