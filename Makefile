@@ -7,7 +7,7 @@ INVENTORY ?= inventories/lochy
 RENDER_DIR ?= $(CURDIR)/rendered/$(notdir $(INVENTORY))
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: setup render apply test lint sanity pytest molecule build changelog clean
+.PHONY: setup render apply test lint sanity pytest molecule build changelog clean k8s-artifacts
 
 setup: $(VENV)/.requirements.sha256 ansible.cfg
 
@@ -28,6 +28,11 @@ test: setup
 
 lint sanity pytest molecule build: setup
 	bash tools/test.sh $@
+
+## Kubernetes node packages and image archives built from the Go module proxy (tools/k8s); not part
+## of `make test`. The last line printed is the artifact directory, cached outside the repository.
+k8s-artifacts:
+	bash tools/k8s/build.sh
 
 changelog: setup
 	$(VENV)/bin/antsibull-changelog release

@@ -48,6 +48,12 @@ options:
       - Run C(containerd --version) and C(containerd config dump) when containerd is installed.
     type: bool
     default: false
+  containerd_images:
+    description:
+      - List the images of containerd's C(k8s.io) namespace (the one the kubelet uses) with C(ctr images ls).
+    type: bool
+    default: false
+    version_added: 0.1.0
 notes:
   - Supports check mode; the module never changes the host.
 seealso:
@@ -134,11 +140,15 @@ containerd:
     - C(version) is the output of C(containerd --version) and C(config_dump) the output of
       C(containerd config dump); V(null) when containerd is not installed, the command failed or
       O(containerd) is false.
+    - C(images) lists the images of the C(k8s.io) namespace as C(name@digest); V(null) when
+      O(containerd_images) is false or C(ctr) is missing or failed (containerd not running).
   returned: always
   type: dict
   sample:
     version: containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1
     config_dump: "version = 2\n..."
+    images:
+      - registry.k8s.io/pause:3.10.2@sha256:0c1b8b4a5c4e4f0ad8dc3b3e4f4b1f4ca1c4f0a4a4b4c4d4e4f404142434445
 """
 import grp
 import hashlib
@@ -234,6 +244,16 @@ def parse_systemctl_show(names, output):
     return services
 
 
+def parse_ctr_images(output):
+    """`ctr images ls` table -> name@digest per image (the columns are REF, TYPE, DIGEST, ...)."""
+    images = []
+    for line in output.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 3 and fields[2].startswith("sha256:"):
+            images.append("%s@%s" % (fields[0], fields[2]))
+    return images
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -242,6 +262,7 @@ def main():
             "packages": {"type": "list", "elements": "str", "default": []},
             "services": {"type": "list", "elements": "str", "default": []},
             "containerd": {"type": "bool", "default": False},
+            "containerd_images": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -254,7 +275,7 @@ def main():
         "read": {path: read_text(path) for path in params["read"]},
         "packages": {},
         "services": {},
-        "containerd": {"version": None, "config_dump": None},
+        "containerd": {"version": None, "config_dump": None, "images": None},
     }
 
     for path, described in result["paths"].items():
@@ -287,6 +308,12 @@ def main():
             result["containerd"]["version"] = output if rc == 0 else None
             rc, output = module.run_command([containerd, "config", "dump"], environ_update=environ)[:2]
             result["containerd"]["config_dump"] = output if rc == 0 else None
+
+    if params["containerd_images"]:
+        ctr = module.get_bin_path("ctr")
+        if ctr:
+            rc, output = module.run_command([ctr, "--namespace", "k8s.io", "images", "ls"], environ_update=environ)[:2]
+            result["containerd"]["images"] = parse_ctr_images(output) if rc == 0 else None
 
     module.exit_json(**result)
 

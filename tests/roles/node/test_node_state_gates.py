@@ -9,7 +9,10 @@ change goes through its module. Nothing here touches the machine.
 
 from __future__ import annotations
 
+import io
+import json
 import sys
+import tarfile
 
 import pytest
 import yaml
@@ -150,6 +153,31 @@ CASES = {
     ),
 }
 
+# Air-gapped hosts (node_image_archives_dir set): the archives' images are in place only when
+# containerd has each of them at the archive's digest.
+PAUSE = "registry.k8s.io/pause:3.10.2@sha256:" + "a" * 64
+ETCD = "registry.k8s.io/etcd:3.7.0-0@sha256:" + "b" * 64
+IMAGES_IN_PLACE = "images of {dir} (in containerd at the same digest)"
+IMAGE_CASES = {
+    "images-in-place": ({"containerd": {"images": [ETCD, "docker.io/other:1@sha256:00", PAUSE]}}, []),
+    "image-other-digest": ({"containerd": {"images": [ETCD, PAUSE.replace("a" * 64, "c" * 64)]}}, [IMAGES_IN_PLACE]),
+    "image-absent": ({"containerd": {"images": [PAUSE]}}, [IMAGES_IN_PLACE]),
+    "images-unknown": ({"containerd": {"images": None}}, [IMAGES_IN_PLACE]),
+}
+CASES.update({name: ("repository", change, changed) for name, (change, changed) in IMAGE_CASES.items()})
+
+
+def write_image_archive(path, *images):
+    manifests = []
+    for image in images:
+        name, digest = image.split("@")
+        manifests.append({"digest": digest, "annotations": {"io.containerd.image.name": name}})
+    data = json.dumps({"schemaVersion": 2, "manifests": manifests}).encode()
+    with tarfile.open(path, "w") as tar:
+        info = tarfile.TarInfo("index.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
 
 @pytest.fixture(scope="module")
 def left_alone(tmp_path_factory):
@@ -159,11 +187,17 @@ def left_alone(tmp_path_factory):
     debs.mkdir()
     for name in LOCAL_DEBS:
         (debs / f"{name}_1.35.0-1.1_amd64.deb").write_bytes(b"")
+    images = tmp / "images"
+    images.mkdir()
+    write_image_archive(images / "pause.tar", PAUSE)
+    write_image_archive(images / "etcd.tar", ETCD)
     hosts = {}
     for name, (source, change, _changed) in CASES.items():
         hosts[name] = {"node_kubernetes_package_source": source, "case_change": change}
         if source == "local_debs":
             hosts[name]["node_kubernetes_local_debs_dir"] = str(debs)
+        if name in IMAGE_CASES:
+            hosts[name]["node_image_archives_dir"] = str(images)
     inventory = {
         "all": {
             "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
@@ -198,14 +232,18 @@ def left_alone(tmp_path_factory):
             if isinstance(result.get("msg"), dict):
                 found[host] = result["msg"]["ome.k8s.node found in place, left alone"]
     assert sorted(found) == sorted(CASES), run.stderr
-    return found
+    return found, images
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_only_what_is_exactly_in_place_is_left_alone(left_alone, case):
+    found, images = left_alone
     source, _change, changed = CASES[case]
     expected = {"repository": REPOSITORY_IN_PLACE, "local_debs": LOCAL_DEBS_IN_PLACE, "none": NONE_IN_PLACE}[source]
-    assert left_alone[case] == [item for item in expected if item not in changed]
+    if case in IMAGE_CASES:
+        expected = [*expected[:9], IMAGES_IN_PLACE, *expected[9:]]
+    expected = [item.format(dir=images) for item in expected if item not in changed]
+    assert found[case] == expected
 
 
 def test_the_probe_reads_what_the_gates_compare():

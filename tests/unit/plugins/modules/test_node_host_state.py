@@ -180,6 +180,7 @@ def test_containerd_version_and_configuration(monkeypatch):
     assert result["containerd"] == {
         "version": "containerd 1.7.24\n",
         "config_dump": "version = 2\nSystemdCgroup = true\n",
+        "images": None,
     }
     assert [argv for argv, dummy in host.calls] == [
         ["/usr/bin/containerd", "--version"],
@@ -194,7 +195,11 @@ def test_containerd_failed_dump_is_null(monkeypatch):
         {("--version",): (0, "containerd 2.1.4\n"), ("config", "dump"): (1, "")},
     )
 
-    assert run({"containerd": True})["containerd"] == {"version": "containerd 2.1.4\n", "config_dump": None}
+    assert run({"containerd": True})["containerd"] == {
+        "version": "containerd 2.1.4\n",
+        "config_dump": None,
+        "images": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -205,5 +210,33 @@ def test_containerd_failed_dump_is_null(monkeypatch):
 def test_containerd_not_run(monkeypatch, programs, args):
     host = Host(monkeypatch, programs)
 
-    assert run(args)["containerd"] == {"version": None, "config_dump": None}
+    assert run(args)["containerd"] == {"version": None, "config_dump": None, "images": None}
     assert host.calls == []
+
+
+CTR_IMAGES = (
+    "REF                          TYPE                                       DIGEST    SIZE      PLATFORMS   LABELS\n"
+    "registry.k8s.io/pause:3.10.2 application/vnd.oci.image.manifest.v1+json sha256:aa 283.5 KiB linux/amd64 -\n"
+    "registry.k8s.io/etcd:3.7.0-0 application/vnd.oci.image.manifest.v1+json sha256:bb 21.0 MiB  linux/amd64 -\n"
+)
+
+
+def test_containerd_images_of_the_kubelet_namespace(monkeypatch):
+    host = Host(monkeypatch, {"ctr": "/usr/bin/ctr"}, {("--namespace", "k8s.io", "images", "ls"): (0, CTR_IMAGES)})
+
+    assert run({"containerd_images": True})["containerd"]["images"] == [
+        "registry.k8s.io/pause:3.10.2@sha256:aa",
+        "registry.k8s.io/etcd:3.7.0-0@sha256:bb",
+    ]
+    assert [argv for argv, dummy in host.calls] == [["/usr/bin/ctr", "--namespace", "k8s.io", "images", "ls"]]
+
+
+@pytest.mark.parametrize(
+    ("programs", "rc"),
+    [({}, 0), ({"ctr": "/usr/bin/ctr"}, 1)],
+    ids=["no-ctr", "containerd-down"],
+)
+def test_containerd_images_unknown_is_null(monkeypatch, programs, rc):
+    Host(monkeypatch, programs, {("--namespace", "k8s.io", "images", "ls"): (rc, "")})
+
+    assert run({"containerd_images": True})["containerd"]["images"] is None

@@ -1,0 +1,195 @@
+"""tools/k8s: the image archive writer, the manifest check and the build script's refusals.
+
+The build itself (tens of minutes on two cores) is not run here; the refusals stop before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+
+TOOLS = pathlib.Path(__file__).resolve().parents[2] / "tools" / "k8s"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+image_archive = _load("image_archive")
+manifest = _load("manifest")
+
+
+@pytest.fixture
+def binary(tmp_path):
+    path = tmp_path / "tool"
+    path.write_bytes(b"\x7fELF pretend")
+    path.chmod(0o755)
+    return path
+
+
+def _write(tmp_path, binary, name="a.tar"):
+    return image_archive.write_archive(
+        "registry.k8s.io/kube-proxy:v1.37.2",
+        str(tmp_path / name),
+        {"Entrypoint": ["/usr/local/bin/kube-proxy"]},
+        [(str(binary), "/usr/local/bin/kube-proxy")],
+        [("/usr/sbin/iptables", "xtables-nft-multi")],
+        with_ca=False,
+    )
+
+
+def test_image_archive_is_an_oci_layout_named_for_containerd(tmp_path, binary):
+    result = _write(tmp_path, binary)
+    with tarfile.open(tmp_path / "a.tar") as tar:
+        read = {member.name: tar.extractfile(member).read() for member in tar if member.isfile()}
+    index = json.loads(read["index.json"])
+    (entry,) = index["manifests"]
+    assert entry["annotations"]["io.containerd.image.name"] == "registry.k8s.io/kube-proxy:v1.37.2"
+    assert entry["annotations"]["org.opencontainers.image.ref.name"] == "v1.37.2"
+    assert entry["digest"] == result["digest"]
+    # Every blob is stored under its own digest, and the manifest points at the config and the layer.
+    for name, data in read.items():
+        if name.startswith("blobs/sha256/"):
+            assert hashlib.sha256(data).hexdigest() == name.rsplit("/", 1)[1]
+    image_manifest = json.loads(read["blobs/sha256/" + entry["digest"].split(":")[1]])
+    config = json.loads(read["blobs/sha256/" + image_manifest["config"]["digest"].split(":")[1]])
+    assert config["config"]["Entrypoint"] == ["/usr/local/bin/kube-proxy"]
+    layer_digest = image_manifest["layers"][0]["digest"]
+    assert config["rootfs"]["diff_ids"] == [layer_digest]
+    with tarfile.open(fileobj=__import__("io").BytesIO(read["blobs/sha256/" + layer_digest.split(":")[1]])) as layer:
+        members = {member.name: member for member in layer}
+    assert members["usr/local/bin/kube-proxy"].mode == 0o755
+    assert members["usr/sbin/iptables"].linkname == "xtables-nft-multi"
+    assert members["tmp"].mode == 0o1777
+    assert "etc/passwd" in members
+    assert {member.mtime for member in members.values()} == {0}
+    assert result["sha256"] == hashlib.sha256((tmp_path / "a.tar").read_bytes()).hexdigest()
+
+
+def test_image_archive_is_reproducible(tmp_path, binary):
+    assert _write(tmp_path, binary, "a.tar")["sha256"] == _write(tmp_path, binary, "b.tar")["sha256"]
+
+
+@pytest.mark.parametrize("ref", ["pause", "pause:3.10", "registry.k8s.io/pause", "registry.k8s.io/pause@sha256:00"])
+def test_image_archive_refuses_a_reference_without_registry_and_tag(tmp_path, binary, ref, capsys):
+    assert image_archive.main(["--ref", ref, "--out", str(tmp_path / "x.tar"), "--add", f"{binary}=/x"]) == 1
+    assert "is not of the form registry/name:tag" in capsys.readouterr().err
+    assert not list(tmp_path.glob("x.tar*"))
+
+
+def test_image_archive_refuses_a_missing_file(tmp_path, capsys):
+    args = ["--ref", "registry.k8s.io/pause:3.10.2", "--out", str(tmp_path / "x.tar"), "--add", "/nonexistent=/pause"]
+    assert image_archive.main(args) == 1
+    assert "/nonexistent (for /pause) is not a file" in capsys.readouterr().err
+    assert not list(tmp_path.glob("x.tar*"))
+
+
+@pytest.fixture
+def artifacts(tmp_path):
+    root = tmp_path / "artifacts"
+    (root / "bin").mkdir(parents=True)
+    (root / "debs").mkdir()
+    (root / "bin" / "kubeadm").write_bytes(b"kubeadm")
+    (root / "debs" / "kubeadm_1.37.2-1_amd64.deb").write_bytes(b"deb")
+    pins = tmp_path / "pins.json"
+    pins.write_text(
+        json.dumps(
+            {"kubernetes": "v1.37.2", "key": "k", "go": "go1.26.8", "build_seconds": 1, "modules": {}, "binaries": {}}
+        )
+    )
+    images = tmp_path / "images.jsonl"
+    images.write_text("")
+    assert manifest.main(["write", str(root), str(pins), str(images)]) == 0
+    return root
+
+
+def test_manifest_records_every_artifact_with_version_and_sha256(artifacts):
+    data = json.loads((artifacts / "manifest.json").read_text())
+    by_path = {entry["path"]: entry for entry in data["artifacts"]}
+    assert by_path["bin/kubeadm"] == {
+        "path": "bin/kubeadm",
+        "kind": "binary",
+        "version": "v1.37.2",
+        "sha256": hashlib.sha256(b"kubeadm").hexdigest(),
+    }
+    assert by_path["debs/kubeadm_1.37.2-1_amd64.deb"]["package"] == "kubeadm"
+    assert by_path["debs/kubeadm_1.37.2-1_amd64.deb"]["version"] == "1.37.2-1"
+    assert manifest.main(["verify", str(artifacts)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda root: (root / "bin" / "kubeadm").unlink(), "bin/kubeadm is missing"),
+        (lambda root: (root / "bin" / "kubeadm").write_bytes(b"half"), "bin/kubeadm has changed"),
+        (lambda root: (root / "bin" / "stray").write_bytes(b""), "bin/stray is not in the manifest"),
+        (lambda root: (root / "manifest.json").write_text("{"), "manifest.json cannot be read"),
+        (lambda root: (root / "manifest.json").unlink(), "manifest.json cannot be read"),
+    ],
+)
+def test_manifest_check_refuses_a_damaged_directory(artifacts, damage, message, capsys):
+    damage(artifacts)
+    assert manifest.main(["verify", str(artifacts)]) == 1
+    assert message in capsys.readouterr().err
+
+
+needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="the Go toolchain is not installed")
+
+
+@pytest.fixture
+def tools_copy(tmp_path):
+    copy = tmp_path / "k8s"
+    shutil.copytree(TOOLS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def _build(tools_copy, cache, *args):
+    env = {**os.environ, "OME_K8S_ARTIFACTS_CACHE": str(cache)}
+    return subprocess.run(
+        ["bash", str(tools_copy / "build.sh"), *args], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@needs_go
+def test_a_pin_that_does_not_resolve_stops_the_build(tools_copy, tmp_path):
+    go_mod = tools_copy / "kubernetes" / "go.mod"
+    go_mod.write_text(go_mod.read_text().replace("\tk8s.io/kubernetes v1.37.2 ", "\tk8s.io/kubernetes v1.37.99 "))
+    result = _build(tools_copy, tmp_path / "cache")
+    assert result.returncode == 1
+    assert "the pin k8s.io/kubernetes v1.37.99 (tools/k8s/kubernetes/go.mod) does not resolve" in result.stderr
+    assert not (tmp_path / "cache").exists()
+
+
+@needs_go
+def test_a_staging_module_without_its_replace_stops_the_build(tools_copy, tmp_path):
+    go_mod = tools_copy / "kubernetes" / "go.mod"
+    go_mod.write_text(go_mod.read_text().replace("\tk8s.io/kubelet => k8s.io/kubelet v0.37.2\n", ""))
+    result = _build(tools_copy, tmp_path / "cache")
+    assert result.returncode == 1
+    assert "must replace exactly the staging modules" in result.stderr
+    assert "< k8s.io/kubelet" in result.stderr
+
+
+@needs_go
+def test_a_damaged_cache_directory_is_not_used(tools_copy, tmp_path, artifacts):
+    cache = tmp_path / "cache"
+    final = pathlib.Path(_build(tools_copy, cache, "--print-dir").stdout.strip())
+    assert final.parent == cache
+    shutil.copytree(artifacts, final)
+    (final / "bin" / "kubeadm").write_bytes(b"half-written")
+    result = _build(tools_copy, cache)
+    assert result.returncode == 1
+    assert "bin/kubeadm has changed" in result.stderr
+    assert f"the cached artifacts in {final} are damaged and were not used" in result.stderr
+    assert str(final) not in result.stdout

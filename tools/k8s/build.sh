@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# make k8s-artifacts: the pinned Kubernetes node packages, image archives and binaries, built from the
+# Go module proxy alone, or reused from a cache keyed by the pins. The last line printed is the
+# artifact directory; docs/k8s-artifacts.md describes its contents.
+#
+# Usage: build.sh [--print-dir]
+# Environment: OME_K8S_ARTIFACTS_CACHE (default /var/cache/ome-k8s/k8s-artifacts) is where the
+# directories live, one per key; GOCACHE and GOMODCACHE keep Go's defaults, outside the repository.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache_root=${OME_K8S_ARTIFACTS_CACHE:-/var/cache/ome-k8s/k8s-artifacts}
+python=${PYTHON:-python3}
+export CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOFLAGS=-mod=readonly GOTOOLCHAIN=local
+started=$SECONDS
+
+say() { printf 'k8s-artifacts: %s\n' "$*" >&2; }
+die() {
+    say "ERROR: $*"
+    exit 1
+}
+
+# --- pins --------------------------------------------------------------------------------------------
+# Each component is a Go module of its own under tools/k8s/<dir>, so that every component builds with
+# the dependency versions its own release was tested with.
+declare -A module=(
+    [kubernetes]=k8s.io/kubernetes
+    [etcd]=go.etcd.io/etcd/server/v3
+    [coredns]=github.com/coredns/coredns
+    [cri-tools]=sigs.k8s.io/cri-tools
+    [cni-plugins]=github.com/containernetworking/plugins
+)
+declare -A version=()
+
+for dir in "${!module[@]}"; do
+    mod=${module[$dir]}
+    ver=$(cd "$here/$dir" && go mod edit -json | "$python" -c '
+import json, sys
+print(next((r["Version"] for r in json.load(sys.stdin).get("Require") or [] if r["Path"] == sys.argv[1]), ""))' "$mod")
+    [[ -n $ver ]] || die "tools/k8s/$dir/go.mod does not require $mod"
+    if ! out=$(cd "$here/$dir" && go mod download -json "$mod@$ver" 2>&1); then
+        reason=$("$python" -c 'import json,sys; print(json.loads(sys.stdin.read()).get("Error", ""))' <<<"$out" 2>/dev/null || true)
+        die "the pin $mod $ver (tools/k8s/$dir/go.mod) does not resolve through GOPROXY=$(go env GOPROXY): ${reason:-$out}"
+    fi
+    version[$dir]=$ver
+done
+
+kver=${version[kubernetes]}
+[[ $kver =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] || die "k8s.io/kubernetes $kver is not a release version v1.MINOR.PATCH"
+kminor=${BASH_REMATCH[1]}
+staging=v0.$kminor.${BASH_REMATCH[2]}
+# Every staging module (required at v0.0.0 by k8s.io/kubernetes) is replaced by the same release.
+kdir=$(cd "$here/kubernetes" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)
+wanted=$(sed -n 's|^\t\(k8s\.io/[^ ]*\) => \./staging/.*|\1|p' "$kdir/go.mod" | sort)
+have=$(sed -n "s|^\t\(k8s\.io/[^ ]*\) => \1 $staging\$|\1|p" "$here/kubernetes/go.mod" | sort)
+[[ -n $wanted && $wanted == "$have" ]] ||
+    die "tools/k8s/kubernetes/go.mod must replace exactly the staging modules of k8s.io/kubernetes $kver with version $staging; differences: $(diff <(echo "$wanted") <(echo "$have") | grep '^[<>]' | tr '\n' ' ')"
+
+# --- cache -------------------------------------------------------------------------------------------
+# The key covers everything that shapes the output: the Go version, the go.mod/go.sum pins and the
+# scripts and packaging files of tools/k8s.
+key=$( (
+    go env GOVERSION
+    cd "$here" && find . -type f ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+) | sha256sum | cut -c1-16)
+final=$cache_root/kubernetes-$kver-$key
+# --print-dir: only say which directory these pins give (a CI cache can be keyed on it).
+if [[ ${1:-} == --print-dir ]]; then
+    echo "$final"
+    exit 0
+fi
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock"
+flock 9
+
+if [[ -e $final ]]; then
+    "$python" "$here/manifest.py" verify "$final" ||
+        die "the cached artifacts in $final are damaged and were not used; remove that directory and run again"
+    cold=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["build_seconds"])' "$final/manifest.json")
+    echo "cold build: ${cold} s (when $final was built)"
+    echo "cached re-run: $((SECONDS - started)) s"
+    echo "$final"
+    exit 0
+fi
+
+# Directories of builds that were interrupted (the lock is ours, so none is still being written).
+for stale in "$cache_root"/.building-*; do
+    [[ -e $stale ]] || continue
+    say "removing $stale, left by an interrupted build"
+    rm -rf "$stale"
+done
+work=$cache_root/.building-$key
+meta=$(mktemp -d)
+mkdir -p "$work"/{bin/cni,debs,images}
+trap 'rm -rf "$work" "$meta"' EXIT
+
+# --- binaries ----------------------------------------------------------------------------------------
+go_build() { # <module dir> <ldflags> <go build arguments...>
+    local dir=$1 ldflags=$2
+    shift 2
+    say "go build in tools/k8s/$dir: $*"
+    (cd "$here/$dir" && go build -trimpath -ldflags "-s -w $ldflags" "$@")
+}
+
+build_date=$(go mod download -json "k8s.io/kubernetes@$kver" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["Time"])')
+kflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    kflags+=" -X $pkg.gitVersion=$kver -X $pkg.gitMajor=1 -X $pkg.gitMinor=$kminor"
+    kflags+=" -X $pkg.gitTreeState=clean -X $pkg.gitCommit= -X $pkg.buildDate=$build_date"
+done
+kube_commands=(kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
+go_build kubernetes "$kflags" -o "$work/bin/" "${kube_commands[@]/#/k8s.io/kubernetes/cmd/}"
+
+got=$("$work/bin/kubeadm" version -o short)
+[[ $got == "$kver" ]] || die "kubeadm reports version $got, not $kver: the version ldflags did not apply"
+
+# kubeadm decides the images and their tags; the etcd and CoreDNS pins must be the versions it lists.
+mapfile -t images < <("$work/bin/kubeadm" config images list --kubernetes-version "$kver" 2>/dev/null)
+declare -A tag=()
+for ref in "${images[@]}"; do
+    name=${ref%:*}
+    tag[${name##*/}]=${ref##*:}
+done
+[[ ${tag[etcd]:-} == "${version[etcd]#v}-"* ]] ||
+    die "kubeadm $kver uses etcd ${tag[etcd]:-?} but tools/k8s/etcd/go.mod pins ${version[etcd]}"
+[[ ${tag[coredns]:-} == "${version[coredns]}" ]] ||
+    die "kubeadm $kver uses CoreDNS ${tag[coredns]:-?} but tools/k8s/coredns/go.mod pins ${version[coredns]}"
+[[ -n ${tag[pause]:-} ]] || die "kubeadm $kver lists no pause image: ${images[*]}"
+
+go_build etcd "" -o "$work/bin/etcd" go.etcd.io/etcd/server/v3
+go_build coredns "-X github.com/coredns/coredns/coremain.GitCommit=${version[coredns]}" -o "$work/bin/coredns" github.com/coredns/coredns
+go_build cri-tools "-X sigs.k8s.io/cri-tools/pkg/version.Version=${version[cri-tools]}" -o "$work/bin/crictl" sigs.k8s.io/cri-tools/cmd/crictl
+mapfile -t cni < <(sed -n 's|^\t\(github.com/containernetworking/plugins/plugins/.*\)|\1|p' "$here/cni-plugins/go.mod")
+go_build cni-plugins "-X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=${version[cni-plugins]}" -o "$work/bin/cni/" "${cni[@]}"
+go_build pause "-X main.version=${tag[pause]}" -o "$work/bin/pause" .
+
+# --- .deb packages -----------------------------------------------------------------------------------
+# Laid out and versioned like the upstream packages (VERSION-REVISION), so that the node role's
+# local_debs source installs them: kubeadm depends on kubelet, kubectl and cri-tools, the kubelet on
+# the CNI plugins.
+export SOURCE_DATE_EPOCH=0
+deb() { # <package> <version> <depends> <description> then "source=destination" pairs
+    local package=$1 pversion=$2 depends=$3 description=$4 root pair
+    shift 4
+    root=$(mktemp -d "$work/deb.XXXXXX")
+    mkdir -p "$root/DEBIAN"
+    for pair in "$@"; do
+        install -D -m "$([[ -x ${pair%%=*} ]] && echo 0755 || echo 0644)" "${pair%%=*}" "$root/${pair#*=}"
+    done
+    for script in postinst prerm postrm; do
+        if [[ -e $here/debian/$package.$script ]]; then
+            install -m 0755 "$here/debian/$package.$script" "$root/DEBIAN/$script"
+        fi
+    done
+    cat >"$root/DEBIAN/control" <<EOF
+Package: $package
+Version: $pversion
+Architecture: amd64
+Maintainer: OME team <ome-devel@lists.openmicroscopy.org.uk>
+Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
+${depends:+Depends: $depends
+}Section: admin
+Priority: optional
+Homepage: https://kubernetes.io
+Description: $description
+ Built by ome.k8s (tools/k8s/build.sh) from the Go module proxy for sites without internet access.
+EOF
+    dpkg-deb --root-owner-group -Zgzip --build "$root" "$work/debs/${package}_${pversion}_amd64.deb" >/dev/null
+    rm -rf "$root"
+}
+
+kdeb=${kver#v}-1
+cni_args=()
+for plugin in "$work"/bin/cni/*; do
+    cni_args+=("$plugin=opt/cni/bin/${plugin##*/}")
+done
+deb kubernetes-cni "${version[cni-plugins]#v}-1" "" "container networking plugins (CNI) for the kubelet" "${cni_args[@]}"
+deb cri-tools "${version[cri-tools]#v}-1" "" "crictl, the command line client of CRI runtimes" "$work/bin/crictl=usr/bin/crictl"
+deb kubectl "$kdeb" "" "kubectl, the Kubernetes command line client" "$work/bin/kubectl=usr/bin/kubectl"
+deb kubelet "$kdeb" "iptables, iproute2, mount, util-linux, ethtool, conntrack, socat, kubernetes-cni (>= 1.2.0)" \
+    "kubelet, the Kubernetes node agent" \
+    "$work/bin/kubelet=usr/bin/kubelet" "$here/debian/kubelet.service=usr/lib/systemd/system/kubelet.service"
+deb kubeadm "$kdeb" "kubelet (>= 1.$((kminor - 1)).0), kubectl (>= 1.$((kminor - 1)).0), cri-tools (>= 1.30.0)" \
+    "kubeadm, which bootstraps and upgrades Kubernetes clusters" \
+    "$work/bin/kubeadm=usr/bin/kubeadm" "$here/debian/10-kubeadm.conf=usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
+
+# --- images ------------------------------------------------------------------------------------------
+# kube-proxy runs iptables or nft: Debian's binaries of this machine, with the libraries they load
+# (iptables loads its match and target extensions from $xtables).
+host_tools=(/usr/sbin/xtables-nft-multi /usr/sbin/nft)
+xtables=/usr/lib/x86_64-linux-gnu/xtables
+for tool in "${host_tools[@]}"; do
+    [[ -x $tool ]] || die "$tool is missing: the kube-proxy image carries Debian's iptables and nft (apt-get install iptables nftables)"
+done
+proxy_adds=()
+while read -r file; do
+    proxy_adds+=(--add "$(readlink -f "$file")=$file")
+done < <(for tool in "${host_tools[@]}" "$xtables"/*.so; do
+    echo "$tool"
+    ldd "$tool" | grep -o '/[^ ]*'
+done | sort -u)
+for link in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+    proxy_adds+=(--symlink "/usr/sbin/$link=xtables-nft-multi")
+done
+
+: >"$meta/images.jsonl"
+image() { # <reference> <image_archive.py arguments...>
+    local ref=$1 file
+    shift
+    file=$(sed 's|[/:]|_|g' <<<"$ref").tar
+    say "image $ref"
+    "$python" "$here/image_archive.py" --ref "$ref" --out "$work/images/$file" "$@" >>"$meta/images.jsonl"
+}
+for ref in "${images[@]}"; do
+    name=${ref%:*}
+    name=${name##*/}
+    case $name in
+    kube-proxy) image "$ref" --add "$work/bin/$name=/usr/local/bin/$name" --entrypoint "[\"/usr/local/bin/$name\"]" "${proxy_adds[@]}" ;;
+    kube-*) image "$ref" --add "$work/bin/$name=/usr/local/bin/$name" --entrypoint "[\"/usr/local/bin/$name\"]" ;;
+    etcd) image "$ref" --add "$work/bin/etcd=/usr/local/bin/etcd" --entrypoint '["/usr/local/bin/etcd"]' ;;
+    coredns) image "$ref" --add "$work/bin/coredns=/coredns" --entrypoint '["/coredns"]' ;;
+    pause) image "$ref" --add "$work/bin/pause=/pause" --entrypoint '["/pause"]' ;;
+    *) die "kubeadm $kver lists an image this script does not know how to build: $ref" ;;
+    esac
+done
+
+# --- manifest, check, publish ------------------------------------------------------------------------
+"$python" - "$meta/pins.json" <<EOF
+import json, sys
+json.dump({
+    "kubernetes": "$kver", "key": "$key", "go": "$(go env GOVERSION)", "build_seconds": $((SECONDS - started)),
+    "modules": {"k8s.io/kubernetes": "$kver", "${module[etcd]}": "${version[etcd]}",
+                "${module[coredns]}": "${version[coredns]}", "${module[cri-tools]}": "${version[cri-tools]}",
+                "${module[cni-plugins]}": "${version[cni-plugins]}"},
+    "binaries": {"etcd": "${version[etcd]}", "coredns": "${version[coredns]}", "crictl": "${version[cri-tools]}",
+                 "pause": "${tag[pause]}", **{"cni/" + n: "${version[cni-plugins]}" for n in "$(cd "$work/bin/cni" && echo *)".split()}},
+}, open(sys.argv[1], "w"))
+EOF
+"$python" "$here/manifest.py" write "$work" "$meta/pins.json" "$meta/images.jsonl"
+"$python" "$here/manifest.py" verify "$work"
+for ref in "${images[@]}"; do
+    [[ -e $work/images/$(sed 's|[/:]|_|g' <<<"$ref").tar ]] || die "no archive was written for $ref"
+done
+mv -T "$work" "$final"
+rm -rf "$meta"
+trap - EXIT
+
+echo "cold build: $((SECONDS - started)) s"
+echo "$final"
