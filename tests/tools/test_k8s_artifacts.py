@@ -6,12 +6,13 @@ The build itself (tens of minutes on two cores) is not run here; the refusals st
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib
 import json
 import os
 import pathlib
 import shutil
 import subprocess
+import sys
 import tarfile
 
 import pytest
@@ -19,15 +20,10 @@ import pytest
 TOOLS = pathlib.Path(__file__).resolve().parents[2] / "tools" / "k8s"
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-image_archive = _load("image_archive")
-manifest = _load("manifest")
+# The scripts import each other as files of one directory, as they run.
+sys.path.insert(0, str(TOOLS))
+image_archive = importlib.import_module("image_archive")
+manifest = importlib.import_module("manifest")
 
 
 @pytest.fixture
@@ -162,23 +158,30 @@ def _build(tools_copy, cache, *args):
 
 
 @needs_go
-def test_a_pin_that_does_not_resolve_stops_the_build(tools_copy, tmp_path):
+@pytest.mark.parametrize(
+    ("old", "new", "messages"),
+    [
+        (
+            "\tk8s.io/kubernetes v1.37.2 ",
+            "\tk8s.io/kubernetes v1.37.99 ",
+            ["the pin k8s.io/kubernetes v1.37.99 (tools/k8s/kubernetes/go.mod) does not resolve"],
+        ),
+        (
+            "\tk8s.io/kubelet => k8s.io/kubelet v0.37.2\n",
+            "",
+            ["must replace exactly the staging modules", "< k8s.io/kubelet"],
+        ),
+    ],
+    ids=["pin-not-served", "staging-replace-missing"],
+)
+def test_bad_pins_stop_the_build_before_anything_is_written(tools_copy, tmp_path, old, new, messages):
     go_mod = tools_copy / "kubernetes" / "go.mod"
-    go_mod.write_text(go_mod.read_text().replace("\tk8s.io/kubernetes v1.37.2 ", "\tk8s.io/kubernetes v1.37.99 "))
+    go_mod.write_text(go_mod.read_text().replace(old, new))
     result = _build(tools_copy, tmp_path / "cache")
     assert result.returncode == 1
-    assert "the pin k8s.io/kubernetes v1.37.99 (tools/k8s/kubernetes/go.mod) does not resolve" in result.stderr
+    for message in messages:
+        assert message in result.stderr
     assert not (tmp_path / "cache").exists()
-
-
-@needs_go
-def test_a_staging_module_without_its_replace_stops_the_build(tools_copy, tmp_path):
-    go_mod = tools_copy / "kubernetes" / "go.mod"
-    go_mod.write_text(go_mod.read_text().replace("\tk8s.io/kubelet => k8s.io/kubelet v0.37.2\n", ""))
-    result = _build(tools_copy, tmp_path / "cache")
-    assert result.returncode == 1
-    assert "must replace exactly the staging modules" in result.stderr
-    assert "< k8s.io/kubelet" in result.stderr
 
 
 @needs_go

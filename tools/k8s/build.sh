@@ -102,7 +102,7 @@ go_build() { # <module dir> <ldflags> <go build arguments...>
     (cd "$here/$dir" && go build -trimpath -ldflags "-s -w $ldflags" "$@")
 }
 
-build_date=$(go mod download -json "k8s.io/kubernetes@$kver" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["Time"])')
+build_date=$(cd "$here/kubernetes" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)
 kflags=""
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     kflags+=" -X $pkg.gitVersion=$kver -X $pkg.gitMajor=1 -X $pkg.gitMinor=$kminor"

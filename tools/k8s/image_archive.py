@@ -20,6 +20,8 @@ import sys
 import tarfile
 import tempfile
 
+from manifest import sha256
+
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # uid/gid 65532 is the "nonroot" user of the distroless images the upstream components use.
@@ -88,14 +90,6 @@ def build_layer(out, adds: list[tuple[str, str]], symlinks: list[tuple[str, str]
                 tar.addfile(info)
 
 
-def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _blob(data: bytes) -> tuple[str, bytes]:
     return hashlib.sha256(data).hexdigest(), data
 
@@ -118,7 +112,7 @@ def write_archive(ref: str, out_path: str, config: dict, adds, symlinks, *, with
     with tempfile.NamedTemporaryFile(dir=out_dir, suffix=".layer") as layer:
         build_layer(layer, adds, symlinks, with_ca=with_ca)
         layer.flush()
-        layer_sha = _sha256_file(layer.name)
+        layer_sha = sha256(layer.name)
         layer_size = os.path.getsize(layer.name)
         image_config = {
             "architecture": "amd64",
@@ -174,7 +168,7 @@ def write_archive(ref: str, out_path: str, config: dict, adds, symlinks, *, with
             layer.seek(0)
             tar.addfile(_info(f"blobs/sha256/{layer_sha}", tarfile.REGTYPE, 0o644, layer_size), layer)
         os.replace(partial, out_path)
-    return {"ref": ref, "digest": f"sha256:{manifest_sha}", "sha256": _sha256_file(out_path)}
+    return {"ref": ref, "digest": f"sha256:{manifest_sha}", "sha256": sha256(out_path)}
 
 
 def _pair(text: str) -> tuple[str, str]:

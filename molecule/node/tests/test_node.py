@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,25 @@ def test_local_debs_are_kept_on_the_host(host):
 def test_managed_files_are_owned_by_root(host, path):
     assert host.file(path).user == "root"
     assert host.file(path).group == "root"
+
+
+def _archive_images() -> list[str]:
+    """name@digest of each test image archive prepare.yml wrote (from its index.json)."""
+    images = []
+    for archive in sorted(_ephemeral("images").glob("*.tar")):
+        with tarfile.open(archive) as tar:
+            index = json.load(tar.extractfile("index.json"))
+        images += [
+            f"{entry['annotations']['io.containerd.image.name']}@{entry['digest']}" for entry in index["manifests"]
+        ]
+    return images
+
+
+def test_the_image_archives_are_imported_into_the_kubelet_namespace_and_removed(host):
+    expected = _archive_images()
+    assert len(expected) == 2
+    listed = host.check_output("ctr --namespace k8s.io images ls")
+    present = {f"{fields[0]}@{fields[2]}" for fields in (line.split() for line in listed.splitlines()[1:])}
+    assert set(expected) <= present
+    assert host.file("/var/cache/ome-k8s/images").is_directory
+    assert host.check_output("ls -A /var/cache/ome-k8s/images") == ""
