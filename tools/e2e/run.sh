@@ -69,11 +69,7 @@ nodes_ready() {
 # The second run of cluster.yml: its changed count, read from the ansible.posix.json callback.
 rerun() {
     ANSIBLE_STDOUT_CALLBACK=ansible.posix.json molecule converge -s "$scenario" >"$OME_K8S_E2E_DIR/rerun.json"
-    rerun_changed=$(python3 -c '
-import json, sys
-text = open(sys.argv[1]).read()
-stats = json.loads(text[text.index("{"):])["stats"]
-print(sum(host["changed"] for host in stats.values()))' "$OME_K8S_E2E_DIR/rerun.json")
+    rerun_changed=$(python3 tools/e2e/changed.py "$OME_K8S_E2E_DIR/rerun.json")
     say "second cluster.yml run: $rerun_changed changed"
 }
 
