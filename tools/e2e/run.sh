@@ -121,6 +121,8 @@ phase ready wait_ready
 bare_to_ready=$((SECONDS - bare))
 write_kubeconfig
 phase cluster_rerun rerun
+# Written before the checks too, so that a failing check still leaves the figures.
+write_summary
 phase verify molecule verify -s "$scenario"
 write_summary
 if [[ ${E2E_KEEP:-0} == 1 ]]; then
