@@ -9,7 +9,7 @@ RENDER_DIR ?= $(CURDIR)/rendered/$(notdir $(abspath $(INVENTORY)))
 BASE ?= main
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: setup render render-diff apply test lint sanity pytest molecule build changelog clean k8s-artifacts
+.PHONY: setup render render-diff apply test lint sanity pytest molecule build changelog clean k8s-artifacts e2e e2e-down
 
 setup: $(VENV)/.requirements.sha256 ansible.cfg
 
@@ -39,6 +39,16 @@ lint sanity pytest molecule build: setup
 ## of `make test`. The last line printed is the artifact directory, cached outside the repository.
 k8s-artifacts:
 	bash tools/k8s/build.sh
+
+## playbooks/cluster.yml for real on 1 control plane + 2 workers in local containers, with the artifacts
+## of k8s-artifacts; writes build/e2e/summary.json. E2E_KEEP=1 leaves the cluster up; e2e-down removes it.
+## Not part of `make test`.
+e2e: setup
+	bash tools/e2e/run.sh
+
+e2e-down: setup
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/collections \
+	  OME_K8S_E2E_DIR=$(CURDIR)/build/e2e OME_K8S_E2E_ARTIFACTS=unused $(VENV)/bin/molecule destroy -s e2e
 
 changelog: setup
 	$(VENV)/bin/antsibull-changelog release

@@ -42,6 +42,12 @@ def test_containerd_runs_with_the_systemd_cgroup_driver_and_pinned_sandbox(host)
     assert f'"{SANDBOX_IMAGE}"' in dump
 
 
+def test_containerd_runs_cni_plugins_from_opt_cni_bin(host):
+    # Debian's containerd looks in /usr/lib/cni unless told; kubernetes-cni installs into /opt/cni/bin.
+    dump = host.check_output("containerd config dump")
+    assert re.search(r'^\s*bin_dir = "/opt/cni/bin"$', dump, re.MULTILINE)
+
+
 def test_containerd_config_file_matches_its_major_version(host):
     version = host.check_output("containerd --version")
     major = int(re.search(r"(\d+)\.\d+\.\d+", version).group(1))

@@ -226,3 +226,38 @@ def test_rendering_is_stable(runner, case, tmp_path_factory):
     assert names == sorted(path.name for path in second.iterdir())
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_settings_for_containers_as_nodes(runner):
+    """What molecule/e2e sets for nodes that share one kernel on cgroup v1 reaches every kubeadm document."""
+    case = {
+        "control_planes": HA["control_planes"],
+        "workers": HA["workers"],
+        "cluster_vars": {
+            **HA["cluster_vars"],
+            "control_plane_kubelet_extra_config": {"failCgroupV1": False, "protectKernelDefaults": True},
+            "control_plane_kube_proxy_extra_config": {"conntrack": {"maxPerCore": 0}},
+            "control_plane_ignore_preflight_errors": ["SystemVerification"],
+            "worker_ignore_preflight_errors": ["SystemVerification", "Swap"],
+        },
+    }
+    out = render(runner, case)
+    docs = kubeadm_config(out, "cp1.example.org")
+    # The VIP's own waiver is kept beside the inventory's.
+    assert docs["InitConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == [
+        "SystemVerification",
+        "DirAvailable--etc-kubernetes-manifests",
+    ]
+    assert docs["KubeletConfiguration"]["failCgroupV1"] is False
+    assert docs["KubeletConfiguration"]["protectKernelDefaults"] is True
+    assert docs["KubeProxyConfiguration"] == {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "mode": "iptables",
+        "clusterCIDR": "10.244.0.0/16",
+        "conntrack": {"maxPerCore": 0},
+    }
+    join = documents(out / "cp2.example.org-kubeadm-join.yaml")[0]
+    assert join["nodeRegistration"]["ignorePreflightErrors"] == ["SystemVerification"]
+    worker = documents(out / "w1.example.org-worker-join.yaml")[0]
+    assert worker["nodeRegistration"]["ignorePreflightErrors"] == ["SystemVerification", "Swap"]

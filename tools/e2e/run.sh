@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# make e2e: playbooks/cluster.yml for real on Molecule's `e2e` scenario (1 control plane, 2 workers in
+# local systemd containers), with the packages and images of `make k8s-artifacts`. Writes
+# build/e2e/summary.json (nodes, nodes_ready, cluster_rerun_changed, phases in seconds) and removes the
+# cluster at the end unless E2E_KEEP=1 (then build/e2e/kubeconfig reaches it; `make e2e-down` removes it).
+#
+# Environment: E2E_KEEP=1 keeps the cluster; OME_K8S_E2E_ARTIFACTS=<dir> uses that artifact directory
+# instead of `tools/k8s/build.sh` (which reuses its cache); E2E_READY_TIMEOUT (s, default 600).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$top"
+export PATH="$top/.venv/bin:$PATH" ANSIBLE_CONFIG="$top/ansible.cfg" ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
+export ANSIBLE_COLLECTIONS_PATH="$top/build/collections"
+export OME_K8S_E2E_DIR="$top/build/e2e"
+scenario=e2e
+cp=ome-k8s-e2e-cp1
+ready_timeout=${E2E_READY_TIMEOUT:-600}
+
+say() { printf 'e2e: %s\n' "$*" >&2; }
+die() {
+    say "ERROR: $*"
+    exit 1
+}
+
+declare -A phases=()
+phase_order=()
+# phase NAME COMMAND...: runs the command and records its wall-clock seconds.
+phase() {
+    local name=$1 start=$SECONDS
+    shift
+    say "--- $name"
+    "$@" || die "phase '$name' failed (exit $?)"
+    phases[$name]=$((SECONDS - start))
+    phase_order+=("$name")
+}
+
+kubectl_cp() { docker exec "$cp" kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"; }
+
+artifacts() {
+    if [[ -z ${OME_K8S_E2E_ARTIFACTS:-} ]]; then
+        OME_K8S_E2E_ARTIFACTS=$(bash tools/k8s/build.sh | tail -n 1)
+    fi
+    [[ -f $OME_K8S_E2E_ARTIFACTS/manifest.json ]] ||
+        die "no Kubernetes artifacts in '$OME_K8S_E2E_ARTIFACTS' (run make k8s-artifacts)"
+    export OME_K8S_E2E_ARTIFACTS
+    say "artifacts: $OME_K8S_E2E_ARTIFACTS"
+}
+
+# Every node Ready within the timeout; prints nothing, fails with the nodes' state.
+wait_ready() {
+    local deadline=$((SECONDS + ready_timeout)) want
+    want=$(molecule_hosts | wc -l)
+    while ((SECONDS < deadline)); do
+        if [[ $(nodes_ready) == "$want" ]]; then return 0; fi
+        sleep 2
+    done
+    kubectl_cp get nodes -o wide >&2 || true
+    kubectl_cp get pods -A -o wide >&2 || true
+    return 1
+}
+
+molecule_hosts() { sed -n 's/^  - name: \(ome-k8s-e2e-[a-z0-9]*\)$/\1/p' molecule/$scenario/molecule.yml; }
+
+nodes_ready() {
+    kubectl_cp get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null |
+        grep -c '^True$' || true
+}
+
+# The second run of cluster.yml: its changed count, read from the ansible.posix.json callback.
+rerun() {
+    ANSIBLE_STDOUT_CALLBACK=ansible.posix.json molecule converge -s "$scenario" >"$OME_K8S_E2E_DIR/rerun.json"
+    rerun_changed=$(python3 tools/e2e/changed.py "$OME_K8S_E2E_DIR/rerun.json")
+    say "second cluster.yml run: $rerun_changed changed"
+}
+
+# build/e2e/kubeconfig: the fetched admin kubeconfig, with the control plane's address on the Docker
+# network (this machine reaches it; the container name resolves only inside the network).
+write_kubeconfig() {
+    local ip
+    ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$cp")
+    sed "s#server: https://$cp:#server: https://$ip:#" "$OME_K8S_E2E_DIR/admin.conf" >"$OME_K8S_E2E_DIR/kubeconfig"
+    chmod 0600 "$OME_K8S_E2E_DIR/kubeconfig"
+}
+
+write_summary() {
+    local nodes ready
+    nodes=$(kubectl_cp get nodes -o name | wc -l)
+    ready=$(nodes_ready)
+    local name timings=()
+    for name in "${phase_order[@]}"; do timings+=("$name=${phases[$name]}"); done
+    python3 - "$OME_K8S_E2E_DIR/summary.json" "$nodes" "$ready" "$rerun_changed" "$bare_to_ready" "${timings[@]}" <<'PY'
+import json, sys
+path, nodes, ready, changed, bare_to_ready, *timings = sys.argv[1:]
+phases = dict(timing.split("=", 1) for timing in timings)
+summary = {
+    "nodes": int(nodes),
+    "nodes_ready": int(ready),
+    "cluster_rerun_changed": int(changed),
+    "bare_to_ready_seconds": int(bare_to_ready),
+    "phases": {name: int(seconds) for name, seconds in phases.items()},
+}
+with open(path, "w") as out:
+    json.dump(summary, out, indent=2)
+    out.write("\n")
+print(json.dumps(summary, indent=2))
+PY
+}
+
+[[ $(id -u) == 0 ]] || die "run as root (Docker, test images)"
+mkdir -p "$OME_K8S_E2E_DIR"
+rm -f "$OME_K8S_E2E_DIR/summary.json"
+phase artifacts artifacts
+phase testhosts tools/testhosts/ensure.sh 12 13
+phase collection bash tools/test.sh build
+phase destroy_old molecule destroy -s "$scenario"
+bare=$SECONDS
+phase create molecule create -s "$scenario"
+phase prepare molecule prepare -s "$scenario" --force
+phase cluster molecule converge -s "$scenario"
+phase ready wait_ready
+bare_to_ready=$((SECONDS - bare))
+write_kubeconfig
+phase cluster_rerun rerun
+# Written before the checks too, so that a failing check still leaves the figures.
+write_summary
+phase verify molecule verify -s "$scenario"
+write_summary
+if [[ ${E2E_KEEP:-0} == 1 ]]; then
+    say "kept: KUBECONFIG=$OME_K8S_E2E_DIR/kubeconfig kubectl get nodes; make e2e-down removes it"
+else
+    molecule destroy -s "$scenario"
+fi
