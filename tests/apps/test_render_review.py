@@ -50,7 +50,7 @@ def test_summary_reports_objects_images_endpoints_secrets_and_validation(site):
     summary = first.read("SUMMARY.md")
     assert f"{len(first.files)} objects in 3 directories (omero, omero-training, redmine)" in summary
     assert "| omero | StatefulSet | 3 | omero-postgresql, omero-redis, omero-server |" in summary
-    assert re.search(r"^\| docker\.io/library/postgres \| 17\.6-bookworm \| ", summary, re.MULTILINE)
+    assert re.search(r"^\| docker\.io/library/postgres \| 16\.10-bookworm \| ", summary, re.MULTILINE)
     assert (
         "- HTTPRoute omero.lochy.openmicroscopy.org via Gateway ome-gateway/ome-gateway listener https "
         "to Service omero-web:4080"

@@ -312,7 +312,11 @@ def test_training_never_takes_production_passwords(tmp_path, monkeypatch):
     }
     (inventory / "group_vars" / "all.yml").write_text(json.dumps(production), encoding="utf-8")
     with FakeKubeAPI() as api:
-        extra = {"ome_k8s_render_dir": "", "ome_k8s_kubeconfig": str(api.kubeconfig(tmp_path / "kubeconfig"))}
+        extra = {
+            "ome_k8s_render_dir": "",
+            "ome_k8s_kubeconfig": str(api.kubeconfig(tmp_path / "kubeconfig")),
+            "ome_k8s_cluster_name": "lochy",
+        }
         # The stand-in API knows no workloads: the run stops after the Secrets, which is as far as needed.
         proc = harness.run_playbook(PLAYBOOK, tmp_path, inventory, extra)
         secrets = {
