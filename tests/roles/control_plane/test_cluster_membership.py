@@ -92,7 +92,7 @@ def join_config(root, host):
 
 
 def kube_vip_kubeconfig(root, host):
-    pod = yaml.safe_load((kube_dir(root, host) / "manifests" / "kube-vip.yaml").read_text().split("---", 1)[1])
+    (pod,) = [d for d in yaml.safe_load_all((kube_dir(root, host) / "manifests" / "kube-vip.yaml").read_text()) if d]
     return pod["spec"]["volumes"][0]["hostPath"]["path"]
 
 
