@@ -149,16 +149,7 @@ class FakeKubeAPI:
         self.objects[api_path] = obj
 
     def kubeconfig(self, path):
-        config = {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
-            "users": [{"name": "fake", "user": {"token": "fake-token"}}],
-            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
-            "current-context": "fake",
-        }
-        path.write_text(yaml.safe_dump(config), encoding="utf-8")
-        return path
+        return write_kubeconfig(path, self.url)
 
     def __enter__(self):
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -167,3 +158,17 @@ class FakeKubeAPI:
     def __exit__(self, *exc):
         self._server.shutdown()
         self._server.server_close()
+
+
+def write_kubeconfig(path, server):
+    """Write a kubeconfig for ``server`` (with a token user) to ``path``; return ``path``."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "fake", "cluster": {"server": server}}],
+        "users": [{"name": "fake", "user": {"token": "fake-token"}}],
+        "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
+        "current-context": "fake",
+    }
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path

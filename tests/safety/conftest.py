@@ -7,8 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-import yaml
-from fake_kube_api import FakeKubeAPI
+from fake_kube_api import FakeKubeAPI, write_kubeconfig
 
 
 @pytest.fixture
@@ -32,14 +31,4 @@ def dead_kubeconfig(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    path = tmp_path / "dead-kubeconfig"
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "dead", "cluster": {"server": "http://127.0.0.1:%d" % port}}],
-        "users": [{"name": "dead", "user": {"token": "unused"}}],
-        "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "dead"}}],
-        "current-context": "dead",
-    }
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
+    return write_kubeconfig(tmp_path / "dead-kubeconfig", "http://127.0.0.1:%d" % port)
