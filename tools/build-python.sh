@@ -89,29 +89,17 @@ MSG
 
 command -v apt-get >/dev/null || cannot_fetch "apt-get not found: this build needs a Debian or Ubuntu host"
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null; then
-    sudo -- "$@"
-  else
-    die "need root for: $* (run as root, or install sudo)"
-  fi
-}
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/ome-k8s-python.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 build_packages=(build-essential pkg-config xz-utils libssl-dev zlib1g-dev libbz2-dev liblzma-dev
   libffi-dev libsqlite3-dev libreadline-dev libncurses-dev uuid-dev libgdbm-dev)
-missing=()
-for p in "${build_packages[@]}"; do
-  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
-done
+# shellcheck source=tools/lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+mapfile -t missing < <(apt_missing "${build_packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing the build dependencies: ${missing[*]}"
-  apt_install() { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"; }
-  { apt_install "${missing[@]}" || { as_root apt-get update -qq && apt_install "${missing[@]}"; }; } >"$work/apt.log" 2>&1 ||
+  apt_install "${missing[@]}" >"$work/apt.log" 2>&1 ||
     { tail -n 20 "$work/apt.log" >&2; die "could not install ${missing[*]}"; }
 fi
 

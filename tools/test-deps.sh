@@ -16,15 +16,13 @@ packages=(
   # building zeroc-ice 3.6 for OMERO's Python (tools/test-servers/omero-venv.sh)
   build-essential libssl-dev libbz2-dev
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
-done
+# shellcheck source=tools/lib/apt.sh
+. tools/lib/apt.sh
+mapfile -t missing < <(apt_missing "${packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || { echo "test-deps: need root to install: ${missing[*]}" >&2; exit 1; }
   echo "test-deps: installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}" >/dev/null
   # Debian starts packaged servers on install; the tests start their own on free ports.
   for svc in postgresql redis-server nginx; do
     service "$svc" stop >/dev/null 2>&1 || true

@@ -53,17 +53,8 @@ if is_ready; then
     exit 0
 fi
 
-apt_install() {
-    local missing=()
-    for package in "$@"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-    done
-    if ((${#missing[@]})); then
-        log "installing Debian packages: ${missing[*]}"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
-            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; }
-    fi
-}
+# shellcheck source=tools/lib/apt.sh
+. "$ROOT/tools/lib/apt.sh"
 
 is_python310() {
     [[ -x "$1" ]] && "$1" -c 'import sys, ssl, bz2, sqlite3; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null

@@ -73,10 +73,9 @@ mkdir -p "${cache_dir}/images" "${cache_dir}/debootstrap/${suite}"
 tarball="${cache_dir}/images/debian-${release}-${rootfs_id}.tar"
 
 if [[ ! -s "${tarball}" ]]; then
-    command -v debootstrap >/dev/null 2>&1 || {
-        log "installing debootstrap"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap >&2
-    }
+    # shellcheck source=tools/lib/apt.sh
+    . "${here}/../lib/apt.sh"
+    apt_install debootstrap >&2 || die "installing debootstrap failed"
     mirror="$(debian_mirror)"
     rootfs="$(mktemp -d "${cache_dir}/rootfs-${suite}.XXXXXX")"
     trap 'rm -rf "${rootfs}"' EXIT

@@ -32,6 +32,9 @@ mkdir -p "${cache_dir}" "${log_dir}"
 exec 9>"${cache_dir}/.ensure.lock"
 flock 9
 
+# shellcheck source=tools/lib/apt.sh
+. "${here}/../lib/apt.sh"
+
 docker_answers() { docker info >/dev/null 2>&1; }
 
 ensure_docker() {
@@ -41,8 +44,7 @@ ensure_docker() {
     fi
     if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
         log "installing docker.io (Debian package)"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io >&2 \
-            || die "apt-get install docker.io failed (is a Debian mirror reachable? run apt-get update)"
+        apt_install docker.io >&2 || die "installing docker.io failed (is a Debian mirror reachable?)"
     fi
     if pgrep -x dockerd >/dev/null 2>&1; then
         log "dockerd is running but does not answer yet; waiting"
