@@ -16,6 +16,9 @@ scenario=e2e
 cp=ome-k8s-e2e-cp1
 ready_timeout=${E2E_READY_TIMEOUT:-600}
 
+# shellcheck source=tools/lib/apt.sh
+. "$top/tools/lib/apt.sh"
+
 say() { printf 'e2e: %s\n' "$*" >&2; }
 die() {
     say "ERROR: $*"
@@ -38,12 +41,26 @@ kubectl_cp() { docker exec "$cp" kubectl --kubeconfig /etc/kubernetes/admin.conf
 
 artifacts() {
     if [[ -z ${OME_K8S_E2E_ARTIFACTS:-} ]]; then
+        # The kube-proxy image carries this machine's iptables and nft.
+        apt_install iptables nftables >&2
         OME_K8S_E2E_ARTIFACTS=$(bash tools/k8s/build.sh | tail -n 1)
     fi
     [[ -f $OME_K8S_E2E_ARTIFACTS/manifest.json ]] ||
         die "no Kubernetes artifacts in '$OME_K8S_E2E_ARTIFACTS' (run make k8s-artifacts)"
     export OME_K8S_E2E_ARTIFACTS
     say "artifacts: $OME_K8S_E2E_ARTIFACTS"
+}
+
+# build/e2e/images, the directory the node role imports (node_image_archives_dir): Kubernetes' own
+# archives (links into the artifact directory) and the probe image the checks of verify.yml run.
+images() {
+    local dir=$OME_K8S_E2E_DIR/images
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    ln -s "$OME_K8S_E2E_ARTIFACTS"/images/*.tar "$dir"/
+    (cd tools/e2e/probe && CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags '-s -w' -o "$OME_K8S_E2E_DIR/probe" .)
+    python3 tools/k8s/image_archive.py --ref ome-k8s.local/e2e-probe:1 --out "$dir/e2e-probe.tar" \
+        --add "$OME_K8S_E2E_DIR/probe=/probe" --entrypoint '["/probe"]' --cmd '["serve"]' --user 65534 >/dev/null
 }
 
 # Every node Ready within the timeout; prints nothing, fails with the nodes' state.
@@ -73,6 +90,24 @@ rerun() {
     say "second cluster.yml run: $rerun_changed changed"
 }
 
+# `cluster.yml --check` on the converged cluster: its changed count.
+check_run() {
+    ANSIBLE_STDOUT_CALLBACK=ansible.posix.json molecule converge -s "$scenario" -- --check >"$OME_K8S_E2E_DIR/check.json"
+    check_changed=$(python3 tools/e2e/changed.py "$OME_K8S_E2E_DIR/check.json")
+    say "cluster.yml --check: $check_changed changed"
+}
+
+# After reset.yml: no kubelet running, none of the state it removes left on any host.
+check_clean() {
+    local host left
+    for host in $(molecule_hosts); do
+        left=$(docker exec "$host" sh -c 'systemctl is-active --quiet kubelet && echo "kubelet running";
+            for path in /etc/kubernetes /var/lib/kubelet /var/lib/etcd /var/lib/cni; do
+                [ ! -e "$path" ] || echo "$path"; done; ls /etc/cni/net.d 2>/dev/null')
+        [[ -z $left ]] || die "$host is not clean after reset.yml: ${left//$'\n'/, }"
+    done
+}
+
 # build/e2e/kubeconfig: the fetched admin kubeconfig, with the control plane's address on the Docker
 # network (this machine reaches it; the container name resolves only inside the network).
 write_kubeconfig() {
@@ -88,14 +123,15 @@ write_summary() {
     ready=$(nodes_ready)
     local name timings=()
     for name in "${phase_order[@]}"; do timings+=("$name=${phases[$name]}"); done
-    python3 - "$OME_K8S_E2E_DIR/summary.json" "$nodes" "$ready" "$rerun_changed" "$bare_to_ready" "${timings[@]}" <<'PY'
+    python3 - "$OME_K8S_E2E_DIR/summary.json" "$nodes" "$ready" "$rerun_changed" "${check_changed:--1}" "$bare_to_ready" "${timings[@]}" <<'PY'
 import json, sys
-path, nodes, ready, changed, bare_to_ready, *timings = sys.argv[1:]
+path, nodes, ready, changed, check_changed, bare_to_ready, *timings = sys.argv[1:]
 phases = dict(timing.split("=", 1) for timing in timings)
 summary = {
     "nodes": int(nodes),
     "nodes_ready": int(ready),
     "cluster_rerun_changed": int(changed),
+    "cluster_check_changed": int(check_changed) if int(check_changed) >= 0 else None,
     "bare_to_ready_seconds": int(bare_to_ready),
     "phases": {name: int(seconds) for name, seconds in phases.items()},
 }
@@ -110,6 +146,7 @@ PY
 mkdir -p "$OME_K8S_E2E_DIR"
 rm -f "$OME_K8S_E2E_DIR/summary.json"
 phase artifacts artifacts
+phase images images
 phase testhosts tools/testhosts/ensure.sh 12 13
 phase collection bash tools/test.sh build
 phase destroy_old molecule destroy -s "$scenario"
@@ -124,7 +161,17 @@ phase cluster_rerun rerun
 # Written before the checks too, so that a failing check still leaves the figures.
 write_summary
 phase verify molecule verify -s "$scenario"
+phase cluster_check check_run
 write_summary
+phase reset molecule side-effect -s "$scenario"
+phase reset_clean check_clean
+# prepare.yml again: reset.yml removed its stand-in CNI configuration with the rest of /etc/cni/net.d.
+phase rebuild_prepare molecule prepare -s "$scenario" --force
+phase rebuild molecule converge -s "$scenario"
+phase rebuild_ready wait_ready
+write_summary
+[[ $rerun_changed == 0 && $check_changed == 0 ]] ||
+    die "cluster.yml is not idempotent: $rerun_changed changed on the second run, $check_changed under --check"
 if [[ ${E2E_KEEP:-0} == 1 ]]; then
     say "kept: KUBECONFIG=$OME_K8S_E2E_DIR/kubeconfig kubectl get nodes; make e2e-down removes it"
 else

@@ -7,7 +7,8 @@
 #
 # The refresh is allowed to report errors: a fresh machine often lists a third-party repository it
 # cannot reach, and `apt-get update` then exits non-zero although Debian's own lists were read. What
-# counts is whether the install itself succeeds.
+# counts is whether the install itself succeeds. Both wait for a dpkg lock held by another apt run
+# (a fresh machine may still be updating itself) instead of failing at once.
 
 apt_as_root() {
   if [ "$(id -u)" = 0 ]; then
@@ -31,10 +32,12 @@ apt_install() {
   local missing
   mapfile -t missing < <(apt_missing "$@")
   [ ${#missing[@]} -gt 0 ] || return 0
-  local get=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}")
+  local wait_lock=(-o DPkg::Lock::Timeout=300)
+  local get=(env DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -q --no-install-recommends
+    "${missing[@]}")
   apt_as_root "${get[@]}" && return 0
   echo "apt: refreshing the package lists and trying again" >&2
-  apt_as_root apt-get update -q ||
+  apt_as_root apt-get "${wait_lock[@]}" update -q ||
     echo "apt: apt-get update reported errors (an unreachable source?); installing from what it could read" >&2
   apt_as_root "${get[@]}"
 }

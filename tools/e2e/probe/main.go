@@ -1,0 +1,83 @@
+// Command probe is the e2e tests' only workload image: a static binary with no shell, so that every
+// check runs as `kubectl exec <pod> -- /probe <check>` and fails with a message instead of a shell error.
+//
+//	probe serve [addr]        answer every HTTP request with the pod's host name (default addr :8080)
+//	probe get URL             exit 0 when URL answers 200 within 5 s; print the body
+//	probe resolve NAME        exit 0 when NAME resolves; print the addresses
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+const timeout = 5 * time.Second
+
+func main() {
+	if len(os.Args) < 2 {
+		fail("usage: probe serve [addr] | get URL | resolve NAME")
+	}
+	switch cmd, args := os.Args[1], os.Args[2:]; {
+	case cmd == "serve" && len(args) <= 1:
+		addr := ":8080"
+		if len(args) == 1 {
+			addr = args[0]
+		}
+		serve(addr)
+	case cmd == "get" && len(args) == 1:
+		get(args[0])
+	case cmd == "resolve" && len(args) == 1:
+		resolve(args[0])
+	default:
+		fail("usage: probe serve [addr] | get URL | resolve NAME")
+	}
+}
+
+func serve(addr string) {
+	name, err := os.Hostname()
+	if err != nil {
+		fail("host name: %v", err)
+	}
+	http.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, name) })
+	server := &http.Server{Addr: addr, ReadHeaderTimeout: timeout}
+	fail("serve %s: %v", addr, server.ListenAndServe())
+}
+
+func get(url string) {
+	client := &http.Client{Timeout: timeout}
+	resp, err := client.Get(url)
+	if err != nil {
+		fail("get %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if err != nil {
+		fail("get %s: reading the body: %v", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		fail("get %s: status %d", url, resp.StatusCode)
+	}
+	fmt.Print(string(body))
+}
+
+func resolve(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+	if err != nil {
+		fail("resolve %s: %v", name, err)
+	}
+	for _, addr := range addrs {
+		fmt.Println(addr)
+	}
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "probe: "+format+"\n", args...)
+	os.Exit(1)
+}
