@@ -322,11 +322,17 @@ def api_server_args(cluster):
 @pytest.mark.parametrize(
     "settings, gone_args, volumes",
     [
-        ({"control_plane_audit_log": False}, {"audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize",
-                                              "audit-log-path", "audit-policy-file"}, ENCRYPTION_VOLUMES),
+        (
+            {"control_plane_audit_log": False},
+            {"audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize", "audit-log-path", "audit-policy-file"},
+            ENCRYPTION_VOLUMES,
+        ),
         ({"control_plane_encryption": False}, {"encryption-provider-config"}, AUDIT_VOLUMES),
-        ({"control_plane_audit_log": False, "control_plane_encryption": False},
-         {"audit-policy-file", "encryption-provider-config"}, None),
+        (
+            {"control_plane_audit_log": False, "control_plane_encryption": False},
+            {"audit-policy-file", "encryption-provider-config"},
+            None,
+        ),
     ],
     ids=["no-audit", "no-encryption", "neither"],
 )
