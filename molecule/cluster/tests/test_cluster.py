@@ -9,6 +9,7 @@ steps that were left out.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -61,6 +62,23 @@ def test_kubeadm_configuration_on_the_control_plane(host):
     assert cluster["controlPlaneEndpoint"] == ENDPOINT
     assert CONTROL_PLANE in cluster["apiServer"]["certSANs"]
     assert docs["KubeletConfiguration"]["cgroupDriver"] == "systemd"
+
+
+def test_api_server_files_on_the_control_plane_only(host):
+    """What the API server's static pod mounts: audit policy, audit log directory, encryption configuration."""
+    policy = host.file("/etc/kubernetes/audit/policy.yaml")
+    log_dir = host.file("/var/log/kubernetes/audit")
+    encryption = host.file("/etc/kubernetes/enc/encryption-config.yaml")
+    if not is_control_plane(host):
+        assert not (policy.exists or log_dir.exists or encryption.exists)
+        return
+    assert documents(host, policy.path)[0]["kind"] == "Policy"
+    assert (log_dir.is_directory, log_dir.user, log_dir.mode) == (True, "root", 0o700)
+    assert (encryption.user, encryption.group, encryption.mode) == ("root", "root", 0o600)
+    (config,) = documents(host, encryption.path)
+    providers = config["resources"][0]["providers"]
+    assert list(providers[0]) == ["secretbox"] and providers[1] == {"identity": {}}
+    assert len(base64.b64decode(providers[0]["secretbox"]["keys"][0]["secret"])) == 32
 
 
 def ca_public_key_hash():

@@ -4,6 +4,7 @@ Each host gets its own kubeadm directory in a tmp dir, so membership (admin.conf
 differ per host; every step that needs kubeadm is skipped and reported, everything else runs for real.
 """
 
+import base64
 import hashlib
 import pathlib
 import subprocess
@@ -74,16 +75,40 @@ def ca_hash(root, host):
     return "sha256:" + hashlib.sha256(der).hexdigest()
 
 
-def converge(runner, root):
-    inventory = runner.write_inventory(local_inventory(HOSTS, WORKERS, HA))
+def converge(runner, root, settings=None, succeed=True):
+    inventory = runner.write_inventory(local_inventory(HOSTS, WORKERS, {**HA, **(settings or {})}))
     result = runner.playbook(
         PLAYBOOK,
         inventory,
-        extra_vars={"__control_plane_config_dir": "%s/{{ inventory_hostname }}/etc/kubernetes" % root},
+        extra_vars={
+            "__control_plane_config_dir": "%s/{{ inventory_hostname }}/etc/kubernetes" % root,
+            "control_plane_audit_log_dir": "%s/{{ inventory_hostname }}/var/log/kubernetes/audit" % root,
+        },
     )
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    assert (result.returncode == 0) == succeed, output
     return output
+
+
+def encryption_config(root, host):
+    return kube_dir(root, host) / "enc" / "encryption-config.yaml"
+
+
+def encryption_key(root, host):
+    (doc,) = [d for d in yaml.safe_load_all(encryption_config(root, host).read_text()) if d]
+    assert (doc["apiVersion"], doc["kind"]) == ("apiserver.config.k8s.io/v1", "EncryptionConfiguration")
+    (resource,) = doc["resources"]
+    assert resource["resources"] == ["secrets"]
+    first, fallback = resource["providers"]
+    assert fallback == {"identity": {}}
+    ((provider, settings),) = first.items()
+    assert provider == "secretbox"
+    (key,) = settings["keys"]
+    return key["secret"]
+
+
+# A fixed key for the tests, base64 of 32 bytes (never a real cluster's).
+SITE_KEY = base64.b64encode(bytes(range(32))).decode()
 
 
 def join_config(root, host):
@@ -170,3 +195,73 @@ def test_second_run_changes_nothing(runner):
     assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
     recap = [line for line in output.splitlines() if line.startswith("cp")]
     assert recap and all("changed=0" in line for line in recap), recap
+
+
+def test_new_cluster_gets_one_encryption_key_on_every_control_plane(runner):
+    root = runner.tmp_path / "hosts"
+    root.mkdir()
+    output = converge(runner, root)
+    keys = {encryption_key(root, host) for host, _unused in HOSTS}
+    assert len(keys) == 1
+    (key,) = keys
+    assert len(base64.b64decode(key, validate=True)) == 32
+    assert key not in output
+    for host, _unused in HOSTS:
+        assert encryption_config(root, host).stat().st_mode & 0o777 == 0o600
+        assert encryption_config(root, host).parent.stat().st_mode & 0o777 == 0o700
+        # The audit policy and the log directory every API server mounts.
+        (policy,) = [d for d in yaml.safe_load_all((kube_dir(root, host) / "audit" / "policy.yaml").read_text()) if d]
+        assert policy["kind"] == "Policy"
+        log_dir = root / host / "var" / "log" / "kubernetes" / "audit"
+        assert log_dir.is_dir() and log_dir.stat().st_mode & 0o777 == 0o700
+
+
+def test_key_is_drawn_once_and_kept(runner):
+    root = runner.tmp_path / "hosts"
+    root.mkdir()
+    converge(runner, root)
+    first = {host: encryption_config(root, host).read_bytes() for host, _unused in HOSTS}
+    output = converge(runner, root)
+    assert {host: encryption_config(root, host).read_bytes() for host, _unused in HOSTS} == first
+    recap = [line for line in output.splitlines() if line.startswith("cp")]
+    assert recap and all("changed=0" in line for line in recap), recap
+
+
+def test_joining_control_planes_get_the_members_configuration(runner):
+    """An existing cluster's file is copied as it is (even with a second key, as during a rotation)."""
+    root = runner.tmp_path / "hosts"
+    make_member(root, "cp1.example.org")
+    existing = encryption_config(root, "cp1.example.org")
+    existing.parent.mkdir(mode=0o700)
+    existing.write_text(
+        "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n"
+        "  - resources: [secrets]\n    providers:\n"
+        "      - secretbox:\n          keys:\n"
+        "            - {name: key2, secret: %s}\n            - {name: key1, secret: %s}\n"
+        "      - identity: {}\n" % (SITE_KEY, base64.b64encode(b"k" * 32).decode())
+    )
+    existing.chmod(0o600)
+    before = existing.read_bytes()
+    output = converge(runner, root)
+    for host in ("cp1.example.org", "cp2.example.org", "cp3.example.org"):
+        assert encryption_config(root, host).read_bytes() == before
+    assert SITE_KEY not in output
+
+
+def test_site_key_is_used_for_a_new_cluster(runner):
+    root = runner.tmp_path / "hosts"
+    root.mkdir()
+    output = converge(runner, root, {"control_plane_encryption_key": SITE_KEY})
+    assert {encryption_key(root, host) for host, _unused in HOSTS} == {SITE_KEY}
+    assert SITE_KEY not in output
+
+
+def test_site_key_never_replaces_the_clusters_key(runner):
+    root = runner.tmp_path / "hosts"
+    root.mkdir()
+    converge(runner, root)
+    drawn = encryption_key(root, "cp1.example.org")
+    output = converge(runner, root, {"control_plane_encryption_key": SITE_KEY}, succeed=False)
+    assert "holds no key equal to control_plane_encryption_key" in " ".join(output.split())
+    assert SITE_KEY not in output and drawn not in output
+    assert {encryption_key(root, host) for host, _unused in HOSTS} == {drawn}

@@ -120,6 +120,22 @@ BAD_SETTINGS = {
         ),
         "API server authorization-mode with AlwaysAllow",
     ),
+    "encryption-key-not-32-bytes": (
+        local_inventory(CP1, W1, {"control_plane_encryption_key": "c2l4dGVlbiBieXRlcyBrZXk="}),
+        "control_plane_encryption_key must be the base64 encoding of exactly 32 bytes",
+    ),
+    "audit-log-unbounded": (
+        local_inventory(CP1, W1, {"control_plane_audit_log_maxbackup": 0}),
+        "positive control_plane_audit_log_maxage (days), control_plane_audit_log_maxbackup (files)",
+    ),
+    "audit-rule-without-level": (
+        local_inventory(CP1, W1, {"control_plane_audit_policy_rules": [{"level": "Everything"}]}),
+        "rules whose level is None, Metadata, Request or RequestResponse",
+    ),
+    "unknown-encryption-provider": (
+        local_inventory(CP1, W1, {"control_plane_encryption_provider": "aesgcm"}),
+        "value of control_plane_encryption_provider must be one of: secretbox, aescbc, got: aesgcm",
+    ),
     "unknown-storage": (
         local_inventory(CP1, W1, {"cluster_addons_storage_provisioner": "longhorn"}),
         "value of cluster_addons_storage_provisioner must be one of: local-path, nfs, none, got: longhorn",
@@ -139,6 +155,14 @@ def test_bad_settings_fail_before_any_change(runner, name):
     assert squash(message) in squash(output), output
     assert "PLAY [Check the cluster settings before changing any host]" in output
     assert FIRST_CHANGE not in output
+
+
+def test_bad_encryption_key_is_not_printed(runner):
+    key = "c2l4dGVlbiBieXRlcyBrZXk="
+    result, output = run_cluster(runner, local_inventory(CP1, W1, {"control_plane_encryption_key": key}))
+    assert result.returncode != 0
+    assert "control_plane_encryption_key must be the base64 encoding" in output
+    assert key not in output
 
 
 def test_even_control_planes_with_vip_only_warn(runner):

@@ -45,11 +45,51 @@ CUSTOM = {
         "control_plane_api_port": 8443,
         "control_plane_advertise_address": "198.51.100.11",
         "control_plane_image_repository": "registry.example.org/k8s",
-        "control_plane_api_server_extra_args": {"audit-log-maxage": 30, "default-not-ready-toleration-seconds": 60},
+        "control_plane_api_server_extra_args": {"audit-log-maxage": 90, "default-not-ready-toleration-seconds": 60},
+        "control_plane_audit_log_dir": "/srv/audit",
+        "control_plane_audit_log_maxbackup": 5,
         "control_plane_kubelet_extra_config": {"maxPods": 150, "evictionHard": {"memory.available": "500Mi"}},
         "worker_node_ip": "198.51.100.21",
     },
 }
+
+
+# v1beta4 extraArgs: a list of name/value pairs with string values, sorted by name.
+DEFAULT_API_SERVER_ARGS = [
+    {"name": "audit-log-maxage", "value": "30"},
+    {"name": "audit-log-maxbackup", "value": "10"},
+    {"name": "audit-log-maxsize", "value": "100"},
+    {"name": "audit-log-path", "value": "/var/log/kubernetes/audit/audit.log"},
+    {"name": "audit-policy-file", "value": "/etc/kubernetes/audit/policy.yaml"},
+    {"name": "encryption-provider-config", "value": "/etc/kubernetes/enc/encryption-config.yaml"},
+    {"name": "profiling", "value": "false"},
+]
+AUDIT_VOLUMES = [
+    {
+        "name": "audit-policy",
+        "hostPath": "/etc/kubernetes/audit",
+        "mountPath": "/etc/kubernetes/audit",
+        "readOnly": True,
+        "pathType": "Directory",
+    },
+    {
+        "name": "audit-log",
+        "hostPath": "/var/log/kubernetes/audit",
+        "mountPath": "/var/log/kubernetes/audit",
+        "readOnly": False,
+        "pathType": "DirectoryOrCreate",
+    },
+]
+ENCRYPTION_VOLUMES = [
+    {
+        "name": "encryption-config",
+        "hostPath": "/etc/kubernetes/enc",
+        "mountPath": "/etc/kubernetes/enc",
+        "readOnly": True,
+        "pathType": "Directory",
+    },
+]
+DEFAULT_API_SERVER_VOLUMES = AUDIT_VOLUMES + ENCRYPTION_VOLUMES
 
 
 def render(runner, case):
@@ -98,7 +138,11 @@ def test_single_node_defaults(runner):
         "dnsDomain": "cluster.local",
     }
     assert cluster["apiServer"]["certSANs"] == ["192.0.2.11", "lochy1.example.org"]
-    assert "extraArgs" not in cluster["apiServer"]
+    # Audit log, encryption at rest of Secrets and no profiling, by default.
+    assert cluster["apiServer"]["extraArgs"] == DEFAULT_API_SERVER_ARGS
+    assert cluster["apiServer"]["extraVolumes"] == DEFAULT_API_SERVER_VOLUMES
+    assert cluster["controllerManager"] == {"extraArgs": [{"name": "profiling", "value": "false"}]}
+    assert cluster["scheduler"] == {"extraArgs": [{"name": "profiling", "value": "false"}]}
     assert "imageRepository" not in cluster
     init = docs["InitConfiguration"]
     # kubeadm's default init token lives 24 hours; this one as long as a join token, and kubeadm draws it.
@@ -192,11 +236,19 @@ def test_custom_cidrs_and_settings(runner):
     }
     assert cluster["apiServer"]["certSANs"][0] == "api.lochy.example.org"
     assert "198.51.100.11" in cluster["apiServer"]["certSANs"]
-    # v1beta4 extraArgs: a list of name/value pairs with string values, sorted by name.
+    # The site's flags are merged over the role's: its audit-log-maxage wins over the default 30.
     assert cluster["apiServer"]["extraArgs"] == [
-        {"name": "audit-log-maxage", "value": "30"},
+        {"name": "audit-log-maxage", "value": "90"},
+        {"name": "audit-log-maxbackup", "value": "5"},
+        {"name": "audit-log-maxsize", "value": "100"},
+        {"name": "audit-log-path", "value": "/srv/audit/audit.log"},
+        {"name": "audit-policy-file", "value": "/etc/kubernetes/audit/policy.yaml"},
         {"name": "default-not-ready-toleration-seconds", "value": "60"},
+        {"name": "encryption-provider-config", "value": "/etc/kubernetes/enc/encryption-config.yaml"},
+        {"name": "profiling", "value": "false"},
     ]
+    audit_log = cluster["apiServer"]["extraVolumes"][1]
+    assert (audit_log["hostPath"], audit_log["mountPath"]) == ("/srv/audit", "/srv/audit")
     init = docs["InitConfiguration"]
     assert init["localAPIEndpoint"] == {"advertiseAddress": "198.51.100.11", "bindPort": 8443}
     assert init["nodeRegistration"]["kubeletExtraArgs"] == [{"name": "node-ip", "value": "198.51.100.11"}]
@@ -261,3 +313,91 @@ def test_settings_for_containers_as_nodes(runner):
     assert join["nodeRegistration"]["ignorePreflightErrors"] == ["SystemVerification"]
     worker = documents(out / "w1.example.org-worker-join.yaml")[0]
     assert worker["nodeRegistration"]["ignorePreflightErrors"] == ["SystemVerification", "Swap"]
+
+
+def api_server_args(cluster):
+    return {arg["name"]: arg["value"] for arg in cluster["apiServer"].get("extraArgs", [])}
+
+
+@pytest.mark.parametrize(
+    "settings, gone_args, volumes",
+    [
+        (
+            {"control_plane_audit_log": False},
+            {"audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize", "audit-log-path", "audit-policy-file"},
+            ENCRYPTION_VOLUMES,
+        ),
+        ({"control_plane_encryption": False}, {"encryption-provider-config"}, AUDIT_VOLUMES),
+        (
+            {"control_plane_audit_log": False, "control_plane_encryption": False},
+            {"audit-policy-file", "encryption-provider-config"},
+            None,
+        ),
+    ],
+    ids=["no-audit", "no-encryption", "neither"],
+)
+def test_audit_and_encryption_can_be_turned_off(runner, settings, gone_args, volumes):
+    case = {"control_planes": SINGLE["control_planes"], "cluster_vars": {**SINGLE["cluster_vars"], **settings}}
+    cluster = kubeadm_config(render(runner, case), "lochy1.example.org")["ClusterConfiguration"]
+    args = api_server_args(cluster)
+    assert not gone_args & set(args), args
+    assert args["profiling"] == "false"
+    assert cluster["apiServer"].get("extraVolumes") == volumes
+
+
+def test_profiling_can_be_turned_back_on(runner):
+    case = {
+        "control_planes": SINGLE["control_planes"],
+        "cluster_vars": {**SINGLE["cluster_vars"], "control_plane_profiling": True},
+    }
+    cluster = kubeadm_config(render(runner, case), "lochy1.example.org")["ClusterConfiguration"]
+    assert api_server_args(cluster)["profiling"] == "true"
+    for component in ("controllerManager", "scheduler"):
+        assert cluster[component]["extraArgs"] == [{"name": "profiling", "value": "true"}]
+
+
+def test_audit_policy_never_logs_secret_bodies(runner):
+    out = render(runner, SINGLE)
+    (policy,) = documents(out / "lochy1.example.org-audit-policy.yaml")
+    assert (policy["apiVersion"], policy["kind"]) == ("audit.k8s.io/v1", "Policy")
+    assert policy["omitStages"] == ["RequestReceived"]
+
+    def level(verb, group, resource, user="alice"):
+        """The level of the first matching rule, as the API server picks it (enough of it for these rules)."""
+        for rule in policy["rules"]:
+            if "nonResourceURLs" in rule:
+                continue
+            if "verbs" in rule and verb not in rule["verbs"]:
+                continue
+            if "users" in rule and user not in rule["users"]:
+                continue
+            if "userGroups" in rule and not user.startswith("system:node:"):
+                continue
+            if "resources" in rule and not any(
+                group == entry["group"] and resource in entry["resources"] for entry in rule["resources"]
+            ):
+                continue
+            return rule["level"]
+        return "None"
+
+    for verb in ("get", "list", "watch", "create", "update", "patch", "delete"):
+        assert level(verb, "", "secrets") == "Metadata"
+        assert level(verb, "", "configmaps") == "Metadata"
+    assert level("create", "authentication.k8s.io", "tokenreviews") == "Metadata"
+    assert level("create", "", "serviceaccounts/token") == "Metadata"
+    assert level("create", "", "events") == "None"
+    assert level("update", "coordination.k8s.io", "leases", user="system:node:cp1") == "None"
+    assert level("list", "", "pods") == "Metadata"
+    assert level("create", "apps", "deployments") == "Request"
+    health = [rule for rule in policy["rules"] if "nonResourceURLs" in rule]
+    assert health[0]["level"] == "None" and "/healthz*" in health[0]["nonResourceURLs"]
+
+
+def test_site_replaces_the_audit_rules(runner):
+    rules = [{"level": "Metadata"}]
+    case = {
+        "control_planes": SINGLE["control_planes"],
+        "cluster_vars": {**SINGLE["cluster_vars"], "control_plane_audit_policy_rules": rules},
+    }
+    (policy,) = documents(render(runner, case) / "lochy1.example.org-audit-policy.yaml")
+    assert policy["rules"] == rules
