@@ -67,13 +67,14 @@ def outcome(tmp_path_factory):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=serve))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = "http://127.0.0.1:%d" % server.server_port
+    pin = "node_kubernetes_apt_key_fingerprint"
     cases = {
-        "file-pinned": {"node_kubernetes_apt_key_file": str(tmp / "good.asc"), "node_kubernetes_apt_key_fingerprint": spaced},
-        "file-other": {"node_kubernetes_apt_key_file": str(tmp / "other.asc"), "node_kubernetes_apt_key_fingerprint": good_fpr},
-        "url-pinned": {"node_kubernetes_apt_key_url": base + "/good.key", "node_kubernetes_apt_key_fingerprint": good_fpr},
+        "file-pinned": {"node_kubernetes_apt_key_file": str(tmp / "good.asc"), pin: spaced},
+        "file-other": {"node_kubernetes_apt_key_file": str(tmp / "other.asc"), pin: good_fpr},
+        "url-pinned": {"node_kubernetes_apt_key_url": base + "/good.key", pin: good_fpr},
         "url-default-pin": {"node_kubernetes_apt_key_url": base + "/good.key"},
-        "url-two-keys": {"node_kubernetes_apt_key_url": base + "/two.key", "node_kubernetes_apt_key_fingerprint": good_fpr},
-    }  # fmt: skip
+        "url-two-keys": {"node_kubernetes_apt_key_url": base + "/two.key", pin: good_fpr},
+    }
     for name, case in cases.items():
         case["node_kubernetes_apt_keyring"] = str(tmp / name / "keyrings" / "kubernetes-apt-keyring.asc")
         (tmp / name / "keyrings").mkdir(parents=True)
@@ -132,7 +133,8 @@ def test_controller_key_with_another_fingerprint_is_refused(outcome):
 def test_downloaded_key_must_carry_the_default_pin(outcome):
     """The default pin is the pkgs.k8s.io key: a server handing out another key is refused."""
     message, keyring, _good, good_fpr, _other = outcome["url-default-pin"]
-    assert f"has the fingerprint(s) {good_fpr}, not node_kubernetes_apt_key_fingerprint (DE15B14486CD377B9E876E1A234654DA9A296436)" in message
+    pkgs_k8s_io = "DE15B14486CD377B9E876E1A234654DA9A296436"
+    assert f"has the fingerprint(s) {good_fpr}, not node_kubernetes_apt_key_fingerprint ({pkgs_k8s_io})" in message
     assert not keyring.exists()
 
 
