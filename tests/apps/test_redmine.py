@@ -171,8 +171,13 @@ def test_extension_script_lists_every_entry(external):
         "fetch_archive plugins redmine_checklists https://example.org/redmine_checklists-3.1.tar.gz "
         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
     ) in script
-    assert "fetch_git plugins redmine_git_hosting https://example.org/redmine_git_hosting.git 6.0.0" in script
-    assert "fetch_git themes purplemine2 https://example.org/purplemine2.git ''" in script
+    assert (
+        "fetch_git plugins redmine_git_hosting https://example.org/redmine_git_hosting.git "
+        "89abcdef0123456789abcdef0123456789abcdef"
+    ) in script
+    assert (
+        "fetch_git themes purplemine2 https://example.org/purplemine2.git fedcba9876543210fedcba9876543210fedcba98"
+    ) in script
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -180,9 +185,23 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _run_script(script, dest, home):
+    return subprocess.run(
+        ["bash", "-c", script],
+        env={"PATH": "/usr/bin:/bin", "EXTENSIONS_DIR": str(dest), "HOME": str(home)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 @pytest.mark.slow
-def test_extension_script_fetches_archives_and_git(tmp_path, render):
-    """Run the rendered init script for real: a tar.gz over HTTP (checksum checked) and a git tag."""
+def test_extension_script_fetches_pinned_archives_and_commits(tmp_path, render):
+    """Run the rendered init script for real: a tar.gz checked against its sha256, a git entry at its commit.
+
+    The role accepts only https URLs, so the script is rendered with https URLs that are then pointed at a
+    local HTTP server and a local repository: what runs is the script's own checking.
+    """
     if not shutil.which("git") or not shutil.which("wget"):
         pytest.skip("git and wget are needed to run the fetch script")
     serve = tmp_path / "serve"
@@ -202,45 +221,55 @@ def test_extension_script_fetches_archives_and_git(tmp_path, render):
     (repo / "stylesheets" / "application.css").write_text("body {}\n")
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "v1"], check=True)
-    subprocess.run([*git, "tag", "v1"], check=True)
+    pinned = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    # The branch moves on after the review: the pinned commit, not the branch head, must be fetched.
+    (repo / "stylesheets" / "application.css").write_text("body { color: red }\n")
+    subprocess.run([*git, "commit", "-q", "-am", "v2"], check=True)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=serve))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = "http://127.0.0.1:%d" % server.server_port
-        good = hashlib.sha256(archive).hexdigest()
         extra = {
             "redmine_db_external": True,
             "redmine_db_host": "db",
             "redmine_db_password_secret": "s",
-            "redmine_plugins": [{"name": "demo", "url": base + "/demo-1.0.tar.gz", "sha256": good}],
-            "redmine_themes": [{"name": "plain", "git": "file://%s" % repo, "version": "v1"}],
+            "redmine_plugins": [
+                {
+                    "name": "demo",
+                    "url": "https://plugins.example.org/demo-1.0.tar.gz",
+                    "sha256": hashlib.sha256(archive).hexdigest(),
+                }
+            ],
+            "redmine_themes": [{"name": "plain", "git": "https://git.example.org/theme.git", "version": pinned}],
         }
-        out = render(PLAYBOOK, extra_vars=extra)
+
+        def script(render_dir):
+            text = _script(render(PLAYBOOK, extra_vars=extra, render_dir=tmp_path / render_dir))
+            return text.replace("https://plugins.example.org", base).replace(
+                "https://git.example.org/theme.git", "file://%s" % repo
+            )
+
         dest = tmp_path / "ext"
-        done = subprocess.run(
-            ["bash", "-c", _script(out)],
-            env={"PATH": "/usr/bin:/bin", "EXTENSIONS_DIR": str(dest), "HOME": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _run_script(script("good"), dest, tmp_path)
         assert done.returncode == 0, done.stderr
         assert (dest / "plugins" / "demo" / "init.rb").read_bytes().startswith(b"Redmine::Plugin")
-        assert (dest / "themes" / "plain" / "stylesheets" / "application.css").exists()
+        assert (dest / "themes" / "plain" / "stylesheets" / "application.css").read_text() == "body {}\n"
         assert not (dest / "themes" / "plain" / ".git").exists()
+
+        # A commit the repository does not have stops the pod from starting.
+        extra["redmine_themes"][0]["version"] = "0" * 40
+        done = _run_script(script("bad-commit"), tmp_path / "ext1", tmp_path)
+        assert done.returncode != 0
+        assert "themes plain: file://%s has no commit %s" % (repo, "0" * 40) in done.stderr
+        assert not (tmp_path / "ext1" / "themes" / "plain").exists()
+        extra["redmine_themes"][0]["version"] = pinned
 
         # A wrong checksum stops the pod from starting with a half-fetched plugin.
         extra["redmine_plugins"][0]["sha256"] = "0" * 64
-        out = render(PLAYBOOK, extra_vars=extra, render_dir=tmp_path / "bad")
-        done = subprocess.run(
-            ["bash", "-c", _script(out)],
-            env={"PATH": "/usr/bin:/bin", "EXTENSIONS_DIR": str(tmp_path / "ext2"), "HOME": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _run_script(script("bad-sha"), tmp_path / "ext2", tmp_path)
         assert done.returncode != 0
+        assert "not the pinned " + "0" * 64 in done.stderr
         assert not (tmp_path / "ext2" / "plugins" / "demo").exists()
     finally:
         server.shutdown()
@@ -287,8 +316,29 @@ def test_rerender_changes_nothing(tmp_path):
         ),
         ({"redmine_plugins": [{"name": "x"}]}, "redmine_plugins[0] (x: give url or git)"),
         (
-            {"redmine_plugins": [{"name": "x", "url": "https://e/x.zip"}]},
-            "redmine_plugins[0] (x: url must be an http(s) tar archive): got https://e/x.zip",
+            {"redmine_plugins": [{"name": "x", "url": "https://e/x.zip", "sha256": "a" * 64}]},
+            "redmine_plugins[0] (x: url must be an https tar archive): got https://e/x.zip",
+        ),
+        (
+            {"redmine_plugins": [{"name": "x", "url": "http://e/x.tgz", "sha256": "a" * 64}]},
+            "redmine_plugins[0] (x: url must be an https tar archive): got http://e/x.tgz",
+        ),
+        (
+            {"redmine_plugins": [{"name": "x", "url": "https://e/x.tgz"}]},
+            "redmine_plugins[0] (x: sha256 must be the 64 lowercase hex digits sha256sum prints for the archive): "
+            "got nothing.",
+        ),
+        (
+            {"redmine_themes": [{"name": "t", "git": "git://e/t.git", "version": "a" * 40}]},
+            "redmine_themes[0] (t: git must be an https repository URL): got git://e/t.git.",
+        ),
+        (
+            {"redmine_plugins": [{"name": "x", "git": "https://e/x.git", "version": "main"}]},
+            "redmine_plugins[0] (x: version must be a full 40-hex commit id): got main; a branch or tag can move",
+        ),
+        (
+            {"redmine_plugins": [{"name": "x", "git": "https://e/x.git"}]},
+            "redmine_plugins[0] (x: version must be a full 40-hex commit id): got nothing",
         ),
         ({"redmine_plugins": [{"name": "x", "git": "g", "url": "https://e/x.tgz"}]}, "give url or git"),
         (
@@ -298,7 +348,8 @@ def test_rerender_changes_nothing(tmp_path):
         ({"redmine_plugins": [{"name": "../x", "git": "g"}]}, "redmine_plugins[0] (name)"),
         (
             {"redmine_plugins": [{"name": "x", "url": "https://e/x.tgz", "sha256": "abc"}]},
-            "redmine_plugins[0] (x: sha256 must be 64 hex digits): got abc.",
+            "redmine_plugins[0] (x: sha256 must be the 64 lowercase hex digits sha256sum prints for the archive): "
+            "got abc.",
         ),
         ({"redmine_db_ssl_mode": "sometimes"}, "redmine_db_ssl_mode"),
     ],
@@ -321,5 +372,5 @@ def test_every_bad_setting_is_reported_in_one_failure(render_fail):
     assert "redmine_image (docker.io/library/redmine:latest) must be pinned" in failure
     assert "redmine_hostname must be set" in failure
     assert "redmine_plugins[0] (x: give url or git)" in failure
-    assert "redmine_plugins[1] (y: url must be an http(s) tar archive)" in failure
+    assert "redmine_plugins[1] (y: url must be an https tar archive)" in failure
     assert "Write the files of changed objects" not in output

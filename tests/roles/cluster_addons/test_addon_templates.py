@@ -1,5 +1,6 @@
 """Render ome.k8s.cluster_addons through ansible-playbook (render mode) and check each object."""
 
+import hashlib
 import json
 import os
 import pathlib
@@ -241,4 +242,99 @@ def test_offline_directory_missing_a_manifest_fails_before_any_apply(tmp_path):
         "calico-v3.31.0-tigera-operator.yaml." % offline
     ) in output
     assert "https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/operator-crds.yaml" in output
+    assert "Apply the Calico operator" not in output
+
+
+ALL_MANIFESTS = {
+    "calico-v3.31.0-operator-crds.yaml": (
+        "https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/operator-crds.yaml"
+    ),
+    "calico-v3.31.0-tigera-operator.yaml": (
+        "https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/tigera-operator.yaml"
+    ),
+    "local-path-provisioner-v0.0.32.yaml": (
+        "https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.32/deploy/local-path-storage.yaml"
+    ),
+    "envoy-gateway-v1.7.2-install.yaml": "https://github.com/envoyproxy/gateway/releases/download/v1.7.2/install.yaml",
+}
+
+
+def test_download_without_checksums_names_every_manifest_before_downloading(tmp_path):
+    """Apply mode, manifests by URL, no cluster_addons_manifest_checksums (an upgraded site): refused up front."""
+    result, _unused = run(tmp_path, render=False, cluster_addons_kubeconfig=str(tmp_path / "no-such-kubeconfig"))
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert "cluster_addons_manifest_checksums has no sha256 for %s." % ", ".join(ALL_MANIFESTS) in output
+    for url in ALL_MANIFESTS.values():
+        assert url in output
+    assert "Download the pinned manifests" not in output
+    assert not (tmp_path / ".cache").exists()
+
+
+def test_download_names_only_the_manifests_still_without_checksum(tmp_path):
+    """A site that pinned some manifests (here Calico's) is told only about the others; NFS needs no local-path."""
+    pinned = {name: "sha256:" + "a" * 64 for name in list(ALL_MANIFESTS)[:2]}
+    result, _unused = run(
+        tmp_path,
+        render=False,
+        cluster_addons_manifest_checksums=pinned,
+        cluster_addons_storage_provisioner="nfs",
+        cluster_addons_nfs_server="nfs.example.org",
+        cluster_addons_nfs_path="/export",
+        cluster_addons_kubeconfig=str(tmp_path / "no-such-kubeconfig"),
+    )
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert "cluster_addons_manifest_checksums has no sha256 for envoy-gateway-v1.7.2-install.yaml." in output
+    assert "Download the pinned manifests" not in output
+
+
+def test_checksum_that_is_not_a_sha256_is_refused(tmp_path):
+    result, out = run(tmp_path, cluster_addons_manifest_checksums={"envoy-gateway-v1.7.2-install.yaml": "md5:abc"})
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert "wrong for envoy-gateway-v1.7.2-install.yaml." in output
+    assert not out.exists()
+
+
+def _offline_dir(tmp_path):
+    offline = tmp_path / "offline"
+    offline.mkdir()
+    for name in ALL_MANIFESTS:
+        (offline / name).write_text("# stand-in for %s\n" % name)
+    return offline
+
+
+def test_offline_directory_needs_no_checksums(tmp_path):
+    """Air-gapped sites: files of cluster_addons_manifest_dir are used as they are (here up to the apply)."""
+    offline = _offline_dir(tmp_path)
+    result, _unused = run(
+        tmp_path,
+        render=False,
+        cluster_addons_manifest_dir=str(offline),
+        cluster_addons_kubeconfig=str(tmp_path / "no-such-kubeconfig"),
+    )
+    output = " ".join((result.stdout + result.stderr).split())
+    assert "has no sha256" not in output
+    assert "Apply the Calico operator and its CRDs" in output
+
+
+def test_offline_manifest_that_differs_from_its_checksum_fails_before_any_apply(tmp_path):
+    offline = _offline_dir(tmp_path)
+    crds = "calico-v3.31.0-operator-crds.yaml"
+    good = hashlib.sha256((offline / crds).read_bytes()).hexdigest()
+    operator = "calico-v3.31.0-tigera-operator.yaml"
+    actual = hashlib.sha256((offline / operator).read_bytes()).hexdigest()
+    result, _unused = run(
+        tmp_path,
+        render=False,
+        cluster_addons_manifest_dir=str(offline),
+        cluster_addons_manifest_checksums={crds: "sha256:" + good, operator: "sha256:" + "0" * 64},
+        cluster_addons_kubeconfig=str(tmp_path / "no-such-kubeconfig"),
+    )
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert (
+        "In %s, %s (sha256:%s) does not match cluster_addons_manifest_checksums." % (offline, operator, actual)
+    ) in output
     assert "Apply the Calico operator" not in output

@@ -44,7 +44,7 @@ IN_PLACE = """{{ {
   'read': {'/etc/fstab': '# /swapfile none swap sw 0 0\\nUUID=1 / ext4 defaults 0 1\\n',
            '/proc/swaps': 'Filename\\tType\\tSize\\tUsed\\tPriority\\n'},
   'packages': dict(
-      (node_base_packages + [node_containerd_package] + node_python_packages)
+      (node_base_packages + [node_containerd_package] + node_python_packages + ['gpg'])
       | product([{'status': 'installed', 'selection': 'install', 'version': '1.0-1'}]))
     | combine(dict((node_kubernetes_packages + ['cri-tools'])
                    | product([{'status': 'installed', 'selection': 'hold', 'version': '1.35.0-1.1'}]))),
@@ -115,6 +115,12 @@ CASES = {
     "package-absent": (
         "repository",
         {"packages": {"socat": {"status": "not-installed", "version": ""}}},
+        ["host packages (installed)"],
+    ),
+    # gpg reads the repository key's fingerprint before the key is installed.
+    "gpg-absent": (
+        "repository",
+        {"packages": {"gpg": {"status": "not-installed", "version": ""}}},
         ["host packages (installed)"],
     ),
     "fstab-active-swap": (

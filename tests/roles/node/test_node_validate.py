@@ -53,6 +53,16 @@ def make_cases(tmp: pathlib.Path) -> dict[str, tuple[dict, dict]]:
         "good-local-debs": (dict(local_debs, node_kubernetes_local_debs_dir=str(complete)), {}),
         "good-key-file": ({"node_kubernetes_apt_key_file": str(tmp / "armored.asc")}, {}),
         "good-package-source-none": ({"node_kubernetes_package_source": "none"}, {}),
+        "good-fingerprint-spaced": (
+            {"node_kubernetes_apt_key_fingerprint": "de15 b144 86cd 377b 9e87 6e1a 2346 54da 9a29 6436"},
+            {},
+        ),
+        "good-local-debs-no-fingerprint": (
+            dict(local_debs, node_kubernetes_local_debs_dir=str(complete), node_kubernetes_apt_key_fingerprint=""),
+            {},
+        ),
+        "fingerprint-empty": ({"node_kubernetes_apt_key_fingerprint": ""}, {}),
+        "fingerprint-key-id": ({"node_kubernetes_apt_key_fingerprint": "234654DA9A296436"}, {}),
         "fedora-40": ({}, release("Fedora", "40")),
         "debian-11": ({}, {"distribution_version": "11.11", "distribution_major_version": "11"}),
         "ubuntu-20.04": ({}, release("Ubuntu", "20.04")),
@@ -135,6 +145,8 @@ def results(tmp_path_factory):
         "good-local-debs",
         "good-key-file",
         "good-package-source-none",
+        "good-fingerprint-spaced",
+        "good-local-debs-no-fingerprint",
     ],
 )
 def test_good_settings_pass(results, case):
@@ -220,3 +232,11 @@ def test_every_default_is_documented_and_every_option_has_a_default():
 def test_validation_runs_before_any_change():
     main = yaml.safe_load((role_root() / "tasks" / "main.yml").read_text())
     assert main[0]["ansible.builtin.include_tasks"] == "validate.yml"
+
+
+@pytest.mark.parametrize("case", ["fingerprint-empty", "fingerprint-key-id"])
+def test_repository_source_needs_a_full_key_fingerprint(results, case):
+    assert (
+        "node_kubernetes_package_source is repository, so node_kubernetes_apt_key_fingerprint must be the full"
+        " fingerprint (40 hex digits, spaces allowed) of the key that signs https://pkgs.k8s.io/core:/stable:/v1.35/deb/"
+    ) in results[case]
