@@ -176,26 +176,25 @@ def _build(tools_copy, cache, *args):
     ids=["pin-not-served", "staging-replace-missing"],
 )
 def test_bad_pins_stop_the_build_before_anything_is_written(tools_copy, tmp_path, old, new, messages):
-    _stops_before_writing(tools_copy, tmp_path, "kubernetes", old, new, messages)
+    _stops_before_writing(tools_copy / "kubernetes" / "go.mod", tmp_path, (old, new), messages)
 
 
 @needs_go
 def test_an_unserved_flannel_pin_stops_the_build(tools_copy, tmp_path):
     _stops_before_writing(
-        tools_copy,
+        tools_copy / "flannel" / "go.mod",
         tmp_path,
-        "flannel",
-        "\tgithub.com/flannel-io/flannel v0.28.10 ",
-        "\tgithub.com/flannel-io/flannel v0.28.99 ",
+        ("\tgithub.com/flannel-io/flannel v0.28.10 ", "\tgithub.com/flannel-io/flannel v0.28.99 "),
         ["the pin github.com/flannel-io/flannel v0.28.99 (tools/k8s/flannel/go.mod) does not resolve"],
     )
 
 
-def _stops_before_writing(tools_copy, tmp_path, component, old, new, messages):
-    go_mod = tools_copy / component / "go.mod"
+def _stops_before_writing(go_mod, tmp_path, change, messages):
+    """Make one change to a copied go.mod; build.sh must stop with the messages and write no cache."""
+    old, new = change
     assert old in go_mod.read_text()
     go_mod.write_text(go_mod.read_text().replace(old, new))
-    result = _build(tools_copy, tmp_path / "cache")
+    result = _build(go_mod.parent.parent, tmp_path / "cache")
     assert result.returncode == 1
     for message in messages:
         assert message in result.stderr

@@ -37,7 +37,8 @@ IN_PLACE = """{{ {
       node_modules_load_file: lookup('ansible.builtin.template', 'modules-load.conf.j2') | hash('sha1'),
       node_sysctl_file: lookup('ansible.builtin.template', 'sysctl.conf.j2') | hash('sha1'),
       node_containerd_config_file: lookup('ansible.builtin.template', 'containerd-config-v2.toml.j2') | hash('sha1'),
-      __node_containerd_cni_template_file: lookup('ansible.builtin.template', 'cni-bridge.conflist.tmpl.j2') | hash('sha1'),
+      __node_containerd_cni_template_file:
+        lookup('ansible.builtin.template', 'cni-bridge.conflist.tmpl.j2') | hash('sha1'),
       node_crictl_config_file: lookup('ansible.builtin.template', 'crictl.yaml.j2') | hash('sha1'),
       node_kubernetes_apt_keyring: 'f' * 40,
       '/etc/apt/sources.list.d/kubernetes.sources':
