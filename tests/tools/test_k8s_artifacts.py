@@ -10,6 +10,7 @@ import importlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -175,9 +176,25 @@ def _build(tools_copy, cache, *args):
     ids=["pin-not-served", "staging-replace-missing"],
 )
 def test_bad_pins_stop_the_build_before_anything_is_written(tools_copy, tmp_path, old, new, messages):
-    go_mod = tools_copy / "kubernetes" / "go.mod"
+    _stops_before_writing(tools_copy / "kubernetes" / "go.mod", tmp_path, (old, new), messages)
+
+
+@needs_go
+def test_an_unserved_flannel_pin_stops_the_build(tools_copy, tmp_path):
+    _stops_before_writing(
+        tools_copy / "flannel" / "go.mod",
+        tmp_path,
+        ("\tgithub.com/flannel-io/flannel v0.28.10 ", "\tgithub.com/flannel-io/flannel v0.28.99 "),
+        ["the pin github.com/flannel-io/flannel v0.28.99 (tools/k8s/flannel/go.mod) does not resolve"],
+    )
+
+
+def _stops_before_writing(go_mod, tmp_path, change, messages):
+    """Make one change to a copied go.mod; build.sh must stop with the messages and write no cache."""
+    old, new = change
+    assert old in go_mod.read_text()
     go_mod.write_text(go_mod.read_text().replace(old, new))
-    result = _build(tools_copy, tmp_path / "cache")
+    result = _build(go_mod.parent.parent, tmp_path / "cache")
     assert result.returncode == 1
     for message in messages:
         assert message in result.stderr
@@ -196,3 +213,36 @@ def test_a_damaged_cache_directory_is_not_used(tools_copy, tmp_path, artifacts):
     assert "bin/kubeadm has changed" in result.stderr
     assert f"the cached artifacts in {final} are damaged and were not used" in result.stderr
     assert str(final) not in result.stdout
+
+
+def _pins():
+    """Directory -> (module, version) of every component build.sh builds, from its go.mod."""
+    script = (TOOLS / "build.sh").read_text()
+    table = script.split("declare -A module=(", 1)[1].split(")", 1)[0]
+    pins = {}
+    for directory, module in re.findall(r"\[([a-z-]+)\]=(\S+)", table):
+        go_mod = (TOOLS / directory / "go.mod").read_text()
+        (version,) = re.findall(r"^\s*%s (v\S+)" % re.escape(module), go_mod, re.MULTILINE)
+        pins[directory] = (module, version)
+    return pins
+
+
+def test_every_pin_is_documented_with_its_version():
+    pins = _pins()
+    assert pins["flannel"] == ("github.com/flannel-io/flannel", "v0.28.10")
+    docs = (TOOLS.parents[1] / "docs" / "k8s-artifacts.md").read_text()
+    for directory, (module, version) in pins.items():
+        assert f"| `{directory}/` | `{module}` {version} |" in docs
+
+
+def test_flannel_is_built_image_written_and_recorded():
+    """flanneld: version-stamped, in an image under the upstream name with kube-proxy's iptables, in the pins."""
+    script = (TOOLS / "build.sh").read_text()
+    assert "-X github.com/flannel-io/flannel/pkg/version.Version=${version[flannel]}" in script
+    (line,) = [line for line in script.splitlines() if line.startswith('image "$flannel_ref"')]
+    assert '--add "$work/bin/flanneld=/opt/bin/flanneld"' in line
+    assert '"${proxy_adds[@]}"' in line
+    assert "flannel_ref=ghcr.io/flannel-io/flannel:${version[flannel]}" in script
+    assert '"flanneld": "${version[flannel]}"' in script
+    assert '"${module[flannel]}": "${version[flannel]}"' in script
+    assert 'for ref in "${images[@]}" "$flannel_ref"; do' in script

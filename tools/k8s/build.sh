@@ -29,6 +29,7 @@ declare -A module=(
     [coredns]=github.com/coredns/coredns
     [cri-tools]=sigs.k8s.io/cri-tools
     [cni-plugins]=github.com/containernetworking/plugins
+    [flannel]=github.com/flannel-io/flannel
 )
 declare -A version=()
 
@@ -133,6 +134,15 @@ go_build cri-tools "-X sigs.k8s.io/cri-tools/pkg/version.Version=${version[cri-t
 mapfile -t cni < <(sed -n 's|^\t\(github.com/containernetworking/plugins/plugins/.*\)|\1|p' "$here/cni-plugins/go.mod")
 go_build cni-plugins "-X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=${version[cni-plugins]}" -o "$work/bin/cni/" "${cni[@]}"
 go_build pause "-X main.version=${tag[pause]}" -o "$work/bin/pause" .
+# flanneld for cluster_addons_cni: flannel. On amd64 its UDP backend is C (cgo), so flanneld alone is
+# built with cgo, as flannel's own Makefile does, and linked statically; netgo and osusergo keep the
+# name and user lookups in Go, so that the static binary needs no glibc NSS modules.
+command -v gcc >/dev/null || die "gcc is missing: flanneld's UDP backend is C (apt-get install gcc libc6-dev)"
+CGO_ENABLED=1 go_build flannel "-X github.com/flannel-io/flannel/pkg/version.Version=${version[flannel]} -extldflags=-static" \
+    -tags netgo,osusergo -o "$work/bin/flanneld" github.com/flannel-io/flannel
+got=$("$work/bin/flanneld" --version 2>&1)
+[[ $got == "${version[flannel]}" ]] || die "flanneld reports version $got, not ${version[flannel]}: the version ldflags did not apply"
+! ldd "$work/bin/flanneld" >/dev/null 2>&1 || die "flanneld is not statically linked: $(ldd "$work/bin/flanneld" | tr '\n' ' ')"
 
 # --- .deb packages -----------------------------------------------------------------------------------
 # Laid out and versioned like the upstream packages (VERSION-REVISION), so that the node role's
@@ -186,12 +196,12 @@ deb kubeadm "$kdeb" "kubelet (>= 1.$((kminor - 1)).0), kubectl (>= 1.$((kminor -
     "$work/bin/kubeadm=usr/bin/kubeadm" "$here/debian/10-kubeadm.conf=usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
 
 # --- images ------------------------------------------------------------------------------------------
-# kube-proxy runs iptables or nft: Debian's binaries of this machine, with the libraries they load
+# kube-proxy and flanneld run iptables or nft: Debian's binaries of this machine, with the libraries they load
 # (iptables loads its match and target extensions from $xtables).
 host_tools=(/usr/sbin/xtables-nft-multi /usr/sbin/nft)
 xtables=/usr/lib/x86_64-linux-gnu/xtables
 for tool in "${host_tools[@]}"; do
-    [[ -x $tool ]] || die "$tool is missing: the kube-proxy image carries Debian's iptables and nft (apt-get install iptables nftables)"
+    [[ -x $tool ]] || die "$tool is missing: the kube-proxy and flannel images carry Debian's iptables and nft (apt-get install iptables nftables)"
 done
 proxy_adds=()
 while read -r file; do
@@ -224,6 +234,10 @@ for ref in "${images[@]}"; do
     *) die "kubeadm $kver lists an image this script does not know how to build: $ref" ;;
     esac
 done
+# Under the upstream name and path (/opt/bin/flanneld), so that a site mirroring the upstream image pulls
+# the same reference. flanneld sets up its masquerade and forward rules with iptables.
+flannel_ref=ghcr.io/flannel-io/flannel:${version[flannel]}
+image "$flannel_ref" --add "$work/bin/flanneld=/opt/bin/flanneld" --entrypoint '["/opt/bin/flanneld"]' "${proxy_adds[@]}"
 
 # --- manifest, check, publish ------------------------------------------------------------------------
 "$python" - "$meta/pins.json" <<EOF
@@ -232,14 +246,14 @@ json.dump({
     "kubernetes": "$kver", "key": "$key", "go": "$(go env GOVERSION)", "build_seconds": $((SECONDS - started)),
     "modules": {"k8s.io/kubernetes": "$kver", "${module[etcd]}": "${version[etcd]}",
                 "${module[coredns]}": "${version[coredns]}", "${module[cri-tools]}": "${version[cri-tools]}",
-                "${module[cni-plugins]}": "${version[cni-plugins]}"},
+                "${module[cni-plugins]}": "${version[cni-plugins]}", "${module[flannel]}": "${version[flannel]}"},
     "binaries": {"etcd": "${version[etcd]}", "coredns": "${version[coredns]}", "crictl": "${version[cri-tools]}",
-                 "pause": "${tag[pause]}", **{"cni/" + n: "${version[cni-plugins]}" for n in "$(cd "$work/bin/cni" && echo *)".split()}},
+                 "pause": "${tag[pause]}", "flanneld": "${version[flannel]}", **{"cni/" + n: "${version[cni-plugins]}" for n in "$(cd "$work/bin/cni" && echo *)".split()}},
 }, open(sys.argv[1], "w"))
 EOF
 "$python" "$here/manifest.py" write "$work" "$meta/pins.json" "$meta/images.jsonl"
 "$python" "$here/manifest.py" verify "$work"
-for ref in "${images[@]}"; do
+for ref in "${images[@]}" "$flannel_ref"; do
     [[ -e $work/images/$(sed 's|[/:]|_|g' <<<"$ref").tar ]] || die "no archive was written for $ref"
 done
 mv -T "$work" "$final"

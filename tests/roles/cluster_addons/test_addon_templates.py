@@ -204,6 +204,86 @@ def test_nfs_load_balancer_and_site_names(tmp_path):
     assert service == {"type": "LoadBalancer", "annotations": {"kube-vip.io/loadbalancerIPs": "192.0.2.20"}}
 
 
+def test_flannel_objects(tmp_path):
+    """cluster_addons_cni=flannel: our own objects instead of Calico's, with the pod network and backend given."""
+    result, out = run(
+        tmp_path,
+        cluster_addons_cni="flannel",
+        cluster_addons_pod_subnet="172.20.0.0/16",
+        cluster_addons_flannel_backend="host-gw",
+        cluster_addons_flannel_image="registry.example.org/flannel-io/flannel:v0.28.10",
+        cluster_addons_flannel_image_pull_policy="Never",
+        cluster_addons_storage_provisioner="none",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    objects = rendered(out)
+    flannel = sorted(name for name in objects if not name.startswith("gateway/"))
+    assert flannel == [
+        "flannel/clusterrole-ome-k8s-flannel.yaml",
+        "flannel/clusterrolebinding-ome-k8s-flannel.yaml",
+        "flannel/configmap-kube-flannel-cfg.yaml",
+        "flannel/daemonset-kube-flannel.yaml",
+        "flannel/namespace-kube-flannel.yaml",
+        "flannel/serviceaccount-flannel.yaml",
+    ]
+    check_core_schemas(objects)
+
+    namespace = objects["flannel/namespace-kube-flannel.yaml"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    for name in flannel:
+        if objects[name]["kind"] not in ("Namespace", "ClusterRole", "ClusterRoleBinding"):
+            assert objects[name]["metadata"]["namespace"] == "kube-flannel", name
+    assert json.loads(objects["flannel/configmap-kube-flannel-cfg.yaml"]["data"]["net-conf.json"]) == {
+        "Network": "172.20.0.0/16",
+        "Backend": {"Type": "host-gw"},
+    }
+    rules = {resource: sorted(rule["verbs"]) for rule in objects["flannel/clusterrole-ome-k8s-flannel.yaml"]["rules"]
+             for resource in rule["resources"]}  # fmt: skip
+    assert rules == {"pods": ["get"], "nodes": ["get", "list", "watch"], "nodes/status": ["patch"]}
+    binding = objects["flannel/clusterrolebinding-ome-k8s-flannel.yaml"]
+    assert binding["roleRef"]["name"] == "ome-k8s-flannel"
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "flannel", "namespace": "kube-flannel"}]
+
+    pod = objects["flannel/daemonset-kube-flannel.yaml"]["spec"]["template"]["spec"]
+    assert pod["hostNetwork"] is True
+    assert pod["serviceAccountName"] == "flannel"
+    assert pod["priorityClassName"] == "system-node-critical"
+    assert {(item["operator"], item["effect"]) for item in pod["tolerations"]} == {
+        ("Exists", "NoSchedule"),
+        ("Exists", "NoExecute"),
+    }
+    (container,) = pod["containers"]
+    assert container["image"] == "registry.example.org/flannel-io/flannel:v0.28.10"
+    assert container["imagePullPolicy"] == "Never"
+    assert container["command"] == ["/opt/bin/flanneld"]
+    assert container["args"] == ["--ip-masq", "--kube-subnet-mgr"]
+    assert {item["name"]: item["valueFrom"]["fieldRef"]["fieldPath"] for item in container["env"]} == {
+        "POD_NAME": "metadata.name",
+        "POD_NAMESPACE": "metadata.namespace",
+    }
+    assert container["securityContext"] == {"privileged": False, "capabilities": {"add": ["NET_ADMIN", "NET_RAW"]}}
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    assert mounts == {"run": "/run/flannel", "flannel-cfg": "/etc/kube-flannel/", "xtables-lock": "/run/xtables.lock"}
+    assert volumes["run"]["hostPath"] == {"path": "/run/flannel", "type": "DirectoryOrCreate"}
+    assert volumes["xtables-lock"]["hostPath"] == {"path": "/run/xtables.lock", "type": "FileOrCreate"}
+    assert volumes["flannel-cfg"]["configMap"]["name"] == "kube-flannel-cfg"
+    # No upstream manifest is downloaded for flannel: render mode leaves out only the Gateway's.
+    assert "envoy-gateway-v1.7.2-install.yaml" in result.stdout
+    assert "calico-" not in result.stdout
+
+
+def test_flannel_defaults_take_the_pinned_upstream_image_and_the_former_calico_subnet(tmp_path):
+    result, out = run(tmp_path, cluster_addons_cni="flannel", cluster_addons_calico_pod_subnet="10.32.0.0/16")
+    assert result.returncode == 0, result.stdout + result.stderr
+    objects = rendered(out)
+    container = objects["flannel/daemonset-kube-flannel.yaml"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "ghcr.io/flannel-io/flannel:v0.28.10"
+    assert container["imagePullPolicy"] == "IfNotPresent"
+    net_conf = json.loads(objects["flannel/configmap-kube-flannel-cfg.yaml"]["data"]["net-conf.json"])
+    assert net_conf == {"Network": "10.32.0.0/16", "Backend": {"Type": "vxlan"}}
+
+
 @pytest.mark.parametrize(
     "settings, message",
     [
@@ -214,8 +294,32 @@ def test_nfs_load_balancer_and_site_names(tmp_path):
             "must carry a tag other than latest",
         ),
         ({"cluster_addons_gateway_load_balancer_ip": "192.0.2.20"}, "needs the type LoadBalancer"),
+        ({"cluster_addons_cni": "cilium"}, "value of cluster_addons_cni must be one of: calico, flannel, got: cilium"),
+        (
+            {"cluster_addons_cni": "flannel", "cluster_addons_flannel_backend": "udp"},
+            "value of cluster_addons_flannel_backend must be one of: vxlan, host-gw, got: udp",
+        ),
+        (
+            {"cluster_addons_cni": "flannel", "cluster_addons_pod_subnet": "10.244.0.0"},
+            "cluster_addons_pod_subnet an IPv4 CIDR equal to control_plane_pod_subnet (got '10.244.0.0')",
+        ),
+        ({"cluster_addons_flannel_version": "v0.28"}, "flannel 'v0.28'"),
+        (
+            {"cluster_addons_flannel_image": "ghcr.io/flannel-io/flannel:latest"},
+            "'ghcr.io/flannel-io/flannel:latest'",
+        ),
     ],
-    ids=["nfs-without-server", "unpinned-calico", "latest-image", "address-without-load-balancer"],
+    ids=[
+        "nfs-without-server",
+        "unpinned-calico",
+        "latest-image",
+        "address-without-load-balancer",
+        "unknown-cni",
+        "flannel-udp-backend",
+        "subnet-not-cidr",
+        "unpinned-flannel",
+        "latest-flannel-image",
+    ],
 )
 def test_bad_settings_fail_before_rendering(tmp_path, settings, message):
     result, out = run(tmp_path, **settings)

@@ -29,7 +29,7 @@ IN_PLACE = """{{ {
   'paths': dict([
       (node_modules_load_file, root_file), (node_sysctl_file, root_file),
       (node_containerd_config_file | dirname, root_dir), (node_containerd_config_file, root_file),
-      (node_crictl_config_file, root_file),
+      (node_crictl_config_file, root_file), (__node_containerd_cni_template_file, root_file),
       (node_kubernetes_apt_keyring | dirname, root_dir), (node_kubernetes_apt_keyring, root_file),
       ('/etc/apt/sources.list.d/kubernetes.sources', root_file), (node_kubernetes_local_debs_dest, root_dir)]
     + (local_debs | map('regex_replace', '^', node_kubernetes_local_debs_dest ~ '/') | product([root_file]) | list)),
@@ -37,6 +37,8 @@ IN_PLACE = """{{ {
       node_modules_load_file: lookup('ansible.builtin.template', 'modules-load.conf.j2') | hash('sha1'),
       node_sysctl_file: lookup('ansible.builtin.template', 'sysctl.conf.j2') | hash('sha1'),
       node_containerd_config_file: lookup('ansible.builtin.template', 'containerd-config-v2.toml.j2') | hash('sha1'),
+      __node_containerd_cni_template_file:
+        lookup('ansible.builtin.template', 'cni-bridge.conflist.tmpl.j2') | hash('sha1'),
       node_crictl_config_file: lookup('ansible.builtin.template', 'crictl.yaml.j2') | hash('sha1'),
       node_kubernetes_apt_keyring: 'f' * 40,
       '/etc/apt/sources.list.d/kubernetes.sources':
@@ -172,6 +174,16 @@ IMAGE_CASES = {
 }
 CASES.update({name: ("repository", change, changed) for name, (change, changed) in IMAGE_CASES.items()})
 
+# node_containerd_cni_conf_template: bridge adds the template file next to the configuration.
+CNI_TEMPLATE = "/etc/containerd/cni-bridge.conflist.tmpl"
+CNI_CASES = {
+    "cni-template-in-place": ({}, []),
+    "cni-template-content": ({"checksums": {CNI_TEMPLATE: "0" * 40}}, [CNI_TEMPLATE]),
+    "cni-template-mode": ({"paths": {CNI_TEMPLATE: {"mode": "0600"}}}, [CNI_TEMPLATE]),
+    "cni-template-absent": ({"paths": {CNI_TEMPLATE: {"type": "absent"}}}, [CNI_TEMPLATE]),
+}
+CASES.update({name: ("repository", change, changed) for name, (change, changed) in CNI_CASES.items()})
+
 
 def write_image_archive(path, *images):
     manifests = []
@@ -204,6 +216,8 @@ def left_alone(tmp_path_factory):
             hosts[name]["node_kubernetes_local_debs_dir"] = str(debs)
         if name in IMAGE_CASES:
             hosts[name]["node_image_archives_dir"] = str(images)
+        if name in CNI_CASES:
+            hosts[name]["node_containerd_cni_conf_template"] = "bridge"
     inventory = {
         "all": {
             "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
@@ -248,6 +262,8 @@ def test_only_what_is_exactly_in_place_is_left_alone(left_alone, case):
     expected = {"repository": REPOSITORY_IN_PLACE, "local_debs": LOCAL_DEBS_IN_PLACE, "none": NONE_IN_PLACE}[source]
     if case in IMAGE_CASES:
         expected = [*expected[:9], IMAGES_IN_PLACE, *expected[9:]]
+    if case in CNI_CASES:
+        expected = [*expected[:7], CNI_TEMPLATE, *expected[7:]]
     expected = [item.format(dir=images) for item in expected if item not in changed]
     assert found[case] == expected
 

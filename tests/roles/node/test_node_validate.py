@@ -80,7 +80,10 @@ def make_cases(tmp: pathlib.Path) -> dict[str, tuple[dict, dict]]:
         "sandbox-image-unpinned": ({"node_containerd_sandbox_image": "registry.k8s.io/pause"}, {}),
         "module-name-bad": ({"node_kernel_modules": ["overlay", "br_netfilter; rm"]}, {}),
         "sysctl-name-bad": ({"node_sysctls": {"ip_forward": 1}}, {}),
+        "good-cni-template": ({"node_containerd_cni_conf_template": "bridge"}, {}),
+        "cni-mtu-too-small": ({"node_containerd_cni_conf_template": "bridge", "node_containerd_cni_mtu": 145}, {}),
         "spec-bad-choice": ({"node_kubernetes_package_source": "ftp"}, {}),
+        "spec-bad-cni-template": ({"node_containerd_cni_conf_template": "flannel"}, {}),
         "spec-bad-bool": ({"node_apply_kernel_runtime": "perhaps"}, {}),
         "spec-bad-int": ({"node_crictl_timeout": "ten"}, {}),
     }
@@ -147,6 +150,7 @@ def results(tmp_path_factory):
         "good-package-source-none",
         "good-fingerprint-spaced",
         "good-local-debs-no-fingerprint",
+        "good-cni-template",
     ],
 )
 def test_good_settings_pass(results, case):
@@ -196,6 +200,11 @@ def test_key_file_must_be_an_armored_public_key(results, case):
     assert "node_kubernetes_apt_key_file must name an ASCII-armored public key file" in results[case]
 
 
+def test_cni_mtu_must_be_an_mtu(results):
+    assert "node_containerd_cni_mtu must be between 576 and 9000" in results["cni-mtu-too-small"]
+    assert "got 145." in results["cni-mtu-too-small"]
+
+
 def test_keyring_must_be_an_asc_path(results):
     assert "apt needs an absolute path ending in .asc" in results["keyring-gpg-path"]
 
@@ -211,6 +220,7 @@ def test_bad_kernel_or_containerd_settings(results, case):
         ("spec-bad-choice", "node_kubernetes_package_source"),
         ("spec-bad-bool", "node_apply_kernel_runtime"),
         ("spec-bad-int", "node_crictl_timeout"),
+        ("spec-bad-cni-template", "node_containerd_cni_conf_template"),
     ],
 )
 def test_argument_spec_rejects_bad_types_and_choices(results, case, option):
