@@ -165,8 +165,6 @@ phase cluster_check check_run
 write_summary
 phase reset molecule side-effect -s "$scenario"
 phase reset_clean check_clean
-# prepare.yml again: reset.yml removed its stand-in CNI configuration with the rest of /etc/cni/net.d.
-phase rebuild_prepare molecule prepare -s "$scenario" --force
 phase rebuild molecule converge -s "$scenario"
 phase rebuild_ready wait_ready
 write_summary
