@@ -301,6 +301,7 @@ def test_rerender_changes_nothing(tmp_path):
             "redmine_plugins[0] (x: sha256 must be 64 hex digits): got abc.",
         ),
         ({"redmine_db_ssl_mode": "sometimes"}, "redmine_db_ssl_mode"),
+        ({"redmine_files_size": "lots"}, "redmine_files_size (lots) must be a Kubernetes quantity such as 20Gi"),
     ],
 )
 def test_bad_settings_are_refused(render_fail, extra, message):
