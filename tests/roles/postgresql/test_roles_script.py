@@ -43,42 +43,77 @@ class Cluster:
         pwfile = self.base / "pw"
         pwfile.write_text(ADMIN_PASSWORD + "\n")
         shutil.chown(pwfile, "postgres", "postgres")
-        self._as_postgres(PG_BIN / "initdb", "-D", self.data, "-U", bootstrap_user, "--pwfile", pwfile,
-                          "--auth-local", "trust", "--auth-host", "scram-sha-256", "-E", "UTF8", "--no-locale")
+        self._as_postgres(
+            PG_BIN / "initdb",
+            "-D",
+            self.data,
+            "-U",
+            bootstrap_user,
+            "--pwfile",
+            pwfile,
+            "--auth-local",
+            "trust",
+            "--auth-host",
+            "scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
         with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write("listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\nfsync = off\n"
-                       % (self.port, self.base))
+            conf.write(
+                "listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\nfsync = off\n"
+                % (self.port, self.base)
+            )
         self._as_postgres(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.base / "log", "-w", "start")
 
     def _as_postgres(self, *argv, env=None, check=True):
-        return subprocess.run(["runuser", "-u", "postgres", "--", *map(str, argv)], capture_output=True,
-                              text=True, check=check, env=env, timeout=120)
+        return subprocess.run(
+            ["runuser", "-u", "postgres", "--", *map(str, argv)],
+            capture_output=True,
+            text=True,
+            check=check,
+            env=env,
+            timeout=120,
+        )
 
     def env(self, **extra):
-        env = dict(os.environ, PATH="%s:%s" % (PG_BIN, os.environ["PATH"]), PGHOST=str(self.base),
-                   PGPORT=str(self.port))
+        env = dict(
+            os.environ, PATH="%s:%s" % (PG_BIN, os.environ["PATH"]), PGHOST=str(self.base), PGPORT=str(self.port)
+        )
         for key in ("PGUSER", "PGPASSWORD", "PGDATABASE"):
             env.pop(key, None)
         env.update(extra)
         return env
 
-    def run_script(self, admin="postgres", admin_password=ADMIN_PASSWORD, app="omero", app_password=APP_PASSWORD,
-                   db="omero"):
-        env = self.env(POSTGRES_USER=admin, POSTGRES_PASSWORD=admin_password, POSTGRESQL_APP_USER=app,
-                       POSTGRESQL_APP_PASSWORD=app_password, POSTGRESQL_APP_DATABASE=db)
+    def run_script(
+        self, admin="postgres", admin_password=ADMIN_PASSWORD, app="omero", app_password=APP_PASSWORD, db="omero"
+    ):
+        env = self.env(
+            POSTGRES_USER=admin,
+            POSTGRES_PASSWORD=admin_password,
+            POSTGRESQL_APP_USER=app,
+            POSTGRESQL_APP_PASSWORD=app_password,
+            POSTGRESQL_APP_DATABASE=db,
+        )
         proc = self._as_postgres("sh", SCRIPT, env=env, check=False)
         assert proc.returncode == 0, proc.stderr
         assert app_password not in proc.stdout + proc.stderr
         return proc.stdout.splitlines()
 
     def query(self, sql, user, db="postgres"):
-        proc = self._as_postgres("psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", db, "-c", sql,
-                                 env=self.env())
+        proc = self._as_postgres(
+            "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", db, "-c", sql, env=self.env()
+        )
         return proc.stdout.strip()
 
     def login(self, user, password, db="postgres"):
-        proc = subprocess.run(["psql", "-X", "-h", "127.0.0.1", "-U", user, "-d", db, "-c", "SELECT 1"],
-                              env=self.env(PGPASSWORD=password), capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            ["psql", "-X", "-h", "127.0.0.1", "-U", user, "-d", db, "-c", "SELECT 1"],
+            env=self.env(PGPASSWORD=password),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return proc.returncode == 0
 
     def close(self):
