@@ -22,6 +22,18 @@ CASES = [
         "postgresql_storage_size (lots)",
     ),
     (
+        "playbooks/training.yml",
+        {"omero_training_db_password": "too-short"},
+        "omero_training_db_password is too short (9 characters)",
+        "omero_server_db_password",
+    ),
+    (
+        "playbooks/training.yml",
+        {"omero_training_server_data_size": "lots"},
+        "omero_training_server_data_size (lots)",
+        "omero_server_data_size (lots)",
+    ),
+    (
         "playbooks/redmine.yml",
         {"redmine_postgresql_storage_size": "lots"},
         "redmine_postgresql_storage_size (lots)",

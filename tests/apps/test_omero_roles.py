@@ -222,6 +222,22 @@ BAD_INPUTS = [
     ({"omero_web_route_timeout": "10"}, "omero_web_route_timeout must be a Gateway API duration such as 600s"),
     ({"omero_web_hostname": "Omero.Example.org"}, "omero_web_hostname must be a lower-case DNS host name (got Omero."),
     ({"omero_web_nginx_resources": {"limits": {}}}, "omero_web_nginx_resources needs requests and limits"),
+    (
+        {"omero_server_data_size": "lots"},
+        "omero_server_data_size (lots) must be a Kubernetes quantity such as 100Gi",
+    ),
+    (
+        {"omero_server_db_backup_size": "50 GB"},
+        "omero_server_db_backup_size (50 GB) must be a Kubernetes quantity such as 100Gi",
+    ),
+    (
+        {"omero_server_db_password": "s3cret-root"},
+        "omero_server_db_password is too short (11 characters): give at least 16, or leave it empty",
+    ),
+    (
+        {"omero_server_root_password": "s3cret-root"},
+        "omero_server_root_password is too short (11 characters): give at least 16, or leave it empty",
+    ),
 ]
 
 

@@ -47,6 +47,38 @@ def test_postgresql_statefulset(rendered):
     assert sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "10Gi"
 
 
+def test_postgresql_superuser_is_kept_apart_from_the_application_role(rendered):
+    # The image makes POSTGRES_USER a superuser: that is the administration role, from a Secret of its own.
+    admin = rendered.get("Secret", "demo-db-admin", "demo")
+    assert admin["stringData"] == {"username": "<redacted>", "password": "<redacted>"}
+    sts = rendered.get("StatefulSet", "demo-db", "demo")
+    env = {e["name"]: e.get("valueFrom", {}).get("secretKeyRef") for e in _container(sts, "postgresql")["env"]}
+    assert env["POSTGRES_USER"] == {"name": "demo-db-admin", "key": "username"}
+    assert env["POSTGRES_PASSWORD"] == {"name": "demo-db-admin", "key": "password"}
+    assert "POSTGRES_DB" not in env
+    assert env["POSTGRESQL_APP_USER"] == {"name": "demo-db-credentials", "key": "username"}
+    assert env["POSTGRESQL_APP_PASSWORD"] == {"name": "demo-db-credentials", "key": "password"}
+    assert env["POSTGRESQL_APP_DATABASE"] == {"name": "demo-db-credentials", "key": "database"}
+    # The role script runs at first start from the image's init directory, executable.
+    pod = sts["spec"]["template"]["spec"]
+    initdb = next(v for v in pod["volumes"] if v["name"] == "initdb")
+    assert initdb["configMap"] == {"name": "demo-db-initdb", "defaultMode": 0o555}
+    script = rendered.get("ConfigMap", "demo-db-initdb", "demo")["data"]["postgresql_roles.sh"]
+    assert "NOSUPERUSER NOCREATEDB NOCREATEROLE" in script
+    # A changed password restarts the pod (the environment is read at start).
+    assert "ome.k8s/credentials-checksum" in sts["spec"]["template"]["metadata"]["annotations"]
+    # The backup runs as the owner of the database, not as the superuser.
+    cron = _container(rendered.get("CronJob", "demo-db-backup", "demo"), "pg-dump")
+    pguser = next(e for e in cron["env"] if e["name"] == "PGUSER")
+    assert pguser["valueFrom"]["secretKeyRef"] == {"name": "demo-db-credentials", "key": "username"}
+
+
+def test_postgresql_roles_are_brought_in_line_on_every_deploy(rendered):
+    # In render mode the exec in the database pod is shown, not run; the passwords are never part of it.
+    assert "Render mode, not run in demo/demo-db-0" in rendered.stdout
+    assert "ALTER ROLE %I PASSWORD" in rendered.stdout
+
+
 def test_postgresql_backup(rendered):
     cron = rendered.get("CronJob", "demo-db-backup", "demo")
     c = _container(cron, "pg-dump")
@@ -134,6 +166,15 @@ INPUTS = "tests/apps/playbooks/postgresql_redis_inputs.yml"
             {"pg_external": True},
             "postgresql_external is true, so postgresql_host and postgresql_password must be given",
         ),
+        (
+            {"postgresql_password": "short-pw"},
+            "postgresql_password is too short (8 characters): give at least 16, or leave it empty",
+        ),
+        (
+            {"postgresql_admin_user": "app"},
+            "postgresql_admin_user (app) must differ from postgresql_user",
+        ),
+        ({"postgresql_storage_size": "lots"}, "postgresql_storage_size (lots) must be a quantity such as 10Gi."),
         ({"redis_clients": [{}]}, "redis_allowed_clients must list at least one non-empty pod label mapping"),
         ({"redis_policy": "lru"}, "redis_maxmemory_policy must be one of"),
     ],
@@ -141,6 +182,7 @@ INPUTS = "tests/apps/playbooks/postgresql_redis_inputs.yml"
 def test_bad_input_is_rejected_with_a_clear_message(render_fail, extra_vars, message):
     output = render_fail(INPUTS, extra_vars=extra_vars)
     assert message in " ".join(output.split()), output[-3000:]
+    assert "short-pw" not in output
 
 
 def test_external_database_without_its_host_names_only_the_missing_setting(render_fail):

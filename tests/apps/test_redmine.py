@@ -352,6 +352,7 @@ def test_rerender_changes_nothing(tmp_path):
             "got abc.",
         ),
         ({"redmine_db_ssl_mode": "sometimes"}, "redmine_db_ssl_mode"),
+        ({"redmine_files_size": "lots"}, "redmine_files_size (lots) must be a Kubernetes quantity such as 20Gi"),
     ],
 )
 def test_bad_settings_are_refused(render_fail, extra, message):

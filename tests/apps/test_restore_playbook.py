@@ -143,10 +143,11 @@ def test_renders_the_helper_pod_for_a_confirmed_restore(tmp_path, dump):
     spec = pod["spec"]
     (container,) = spec["containers"]
     env = {e["name"]: e for e in container["env"]}
-    assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {
-        "name": "omero-dev-postgresql-credentials",
-        "key": "password",
-    }
+    # The restore drops, creates and renames databases: it connects as the administration role, not as the
+    # application's ordinary one (SET ROLE, or pg_restore --role, gives the objects to the owner).
+    for var, key in (("PGUSER", "username"), ("PGPASSWORD", "password")):
+        assert env[var]["valueFrom"]["secretKeyRef"] == {"name": "omero-dev-postgresql-admin", "key": key}
+    assert "SET ROLE omero;" in proc_text(out)
     assert env["PGHOST"]["value"] == "omero-dev-postgresql"
     claims = {v["name"]: v.get("persistentVolumeClaim") for v in spec["volumes"]}
     assert claims["omero-data"] == {"claimName": "data-omero-dev-server-0"}
@@ -160,8 +161,10 @@ def test_renders_the_helper_pod_for_a_confirmed_restore(tmp_path, dump):
     # Only the instance's own database Secret and data volume are missing: they belong to the OMERO being
     # restored, which this playbook does not render (omero_restore_redeploy=false).
     assert check_all(out.objects) == [
+        "references_exist: Pod/omero-dev/omero-dev-restore: container restore env PGUSER references missing "
+        "Secret omero-dev-postgresql-admin",
         "references_exist: Pod/omero-dev/omero-dev-restore: container restore env PGPASSWORD references missing "
-        "Secret omero-dev-postgresql-credentials",
+        "Secret omero-dev-postgresql-admin",
         "references_exist: Pod/omero-dev/omero-dev-restore: volume dumps references missing "
         "PersistentVolumeClaim omero-dev-postgresql-backup",
         "references_exist: Pod/omero-dev/omero-dev-restore: volume omero-data references missing "
