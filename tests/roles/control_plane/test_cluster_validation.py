@@ -237,7 +237,7 @@ def test_reset_refuses_without_the_cluster_name(runner, confirm):
     [
         ["--limit", "cp1.example.org"],
         ["--limit", "w1.example.org", "--start-at-task", "Remove the CNI configuration and the Kubernetes state"],
-        ["--start-at-task", "Delete the Calico and kube-proxy interfaces"],
+        ["--start-at-task", "Delete the CNI (Calico, flannel, bridge) and kube-proxy interfaces"],
         ["--skip-tags", "always"],
     ],
     ids=["limit", "limit-and-start-at-task", "start-at-task", "skip-tags"],
