@@ -91,7 +91,11 @@ def _docker_save(tmp_path):
         config_name = hashlib.sha256(config).hexdigest() + ".json"
         (save / config_name).write_bytes(config)
         images.append(
-            {"Config": config_name, "RepoTags": [f"ome-k8s.local/{name}:1"], "Layers": ["base/layer.tar", f"{name}/layer.tar"]}
+            {
+                "Config": config_name,
+                "RepoTags": [f"ome-k8s.local/{name}:1"],
+                "Layers": ["base/layer.tar", f"{name}/layer.tar"],
+            }
         )
     (save / "manifest.json").write_text(json.dumps(images))
     return save, layers

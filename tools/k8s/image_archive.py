@@ -145,7 +145,9 @@ def _manifest(config_data: bytes, layers: list[dict]) -> tuple[str, bytes]:
 
 def _index(entries: list[dict]) -> bytes:
     entries = sorted(entries, key=lambda entry: entry["annotations"]["io.containerd.image.name"])
-    return _canonical({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries})
+    return _canonical(
+        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+    )
 
 
 def _index_entry(ref: str, manifest_sha: str, size: int) -> dict:

@@ -159,7 +159,9 @@ class PostgresServer:
 
     def run_as_postgres(self, *args, env=None):
         """Run a command as the user the server runs as (root cannot); its CompletedProcess, unchecked."""
-        return subprocess.run(self._cmd(*map(str, args)), capture_output=True, text=True, check=False, env=env, timeout=120)
+        return subprocess.run(
+            self._cmd(*map(str, args)), capture_output=True, text=True, check=False, env=env, timeout=120
+        )
 
     def psql(self, sql, db="postgres"):
         return self._run(
