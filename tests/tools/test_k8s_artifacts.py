@@ -78,6 +78,57 @@ def test_image_archive_is_reproducible(tmp_path, binary):
     assert _write(tmp_path, binary, "a.tar")["sha256"] == _write(tmp_path, binary, "b.tar")["sha256"]
 
 
+def _docker_save(tmp_path):
+    """An unpacked `docker save` as Docker 20.10 writes it: two images sharing their base layer."""
+    save = tmp_path / "save"
+    layers = {"base": b"base layer tar", "redis": b"redis layer tar", "nginx": b"nginx layer tar"}
+    for name, data in layers.items():
+        (save / name).mkdir(parents=True)
+        (save / name / "layer.tar").write_bytes(data)
+    images = []
+    for name in ("redis", "nginx"):
+        config = json.dumps({"config": {"User": "999"}, "rootfs": {"diff_ids": []}, "name": name}).encode()
+        config_name = hashlib.sha256(config).hexdigest() + ".json"
+        (save / config_name).write_bytes(config)
+        images.append(
+            {"Config": config_name, "RepoTags": [f"ome-k8s.local/{name}:1"], "Layers": ["base/layer.tar", f"{name}/layer.tar"]}
+        )
+    (save / "manifest.json").write_text(json.dumps(images))
+    return save, layers
+
+
+def test_docker_save_becomes_one_oci_archive_with_shared_layers_stored_once(tmp_path):
+    save, layers = _docker_save(tmp_path)
+    assert image_archive.main(["--docker-save", str(save), "--out", str(tmp_path / "apps.tar")]) == 0
+    with tarfile.open(tmp_path / "apps.tar") as tar:
+        names = [member.name for member in tar]
+        read = {member.name: tar.extractfile(member).read() for member in tar if member.isfile()}
+    base_blob = "blobs/sha256/" + hashlib.sha256(layers["base"]).hexdigest()
+    assert names.count(base_blob) == 1
+    index = json.loads(read["index.json"])
+    by_name = {entry["annotations"]["io.containerd.image.name"]: entry for entry in index["manifests"]}
+    assert sorted(by_name) == ["ome-k8s.local/nginx:1", "ome-k8s.local/redis:1"]
+    for name, entry in by_name.items():
+        manifest_data = read["blobs/sha256/" + entry["digest"].split(":")[1]]
+        image_manifest = json.loads(manifest_data)
+        assert [layer["digest"].split(":")[1] for layer in image_manifest["layers"]] == [
+            hashlib.sha256(layers["base"]).hexdigest(),
+            hashlib.sha256(layers[name.split("/")[1].split(":")[0]]).hexdigest(),
+        ]
+        config = json.loads(read["blobs/sha256/" + image_manifest["config"]["digest"].split(":")[1]])
+        assert config["config"]["User"] == "999"
+
+
+def test_docker_save_without_a_tag_is_refused(tmp_path, capsys):
+    save, _ = _docker_save(tmp_path)
+    images = json.loads((save / "manifest.json").read_text())
+    images[0]["RepoTags"] = None
+    (save / "manifest.json").write_text(json.dumps(images))
+    assert image_archive.main(["--docker-save", str(save), "--out", str(tmp_path / "apps.tar")]) == 1
+    assert "has no tag" in capsys.readouterr().err
+    assert not (tmp_path / "apps.tar").exists()
+
+
 @pytest.mark.parametrize("ref", ["pause", "pause:3.10", "registry.k8s.io/pause", "registry.k8s.io/pause@sha256:00"])
 def test_image_archive_refuses_a_reference_without_registry_and_tag(tmp_path, binary, ref, capsys):
     assert image_archive.main(["--ref", ref, "--out", str(tmp_path / "x.tar"), "--add", f"{binary}=/x"]) == 1
