@@ -30,6 +30,8 @@ TRAINING_ACCOUNTS = (
     "omero_training_image_pull_policy",
     "Always",
 )
+# Every image playbooks/apps.yml renders.
+APPLICATION_IMAGES = (SERVER, WEB, NGINX, POSTGRESQL, REDIS, REDMINE, REDMINE_EXTENSIONS, TRAINING_ACCOUNTS)
 TRAINING_RESTORE = ("omero_training_restore_image", f"{REGISTRY}/pg-restore", "restore-1", None, "Always")
 
 
@@ -95,7 +97,7 @@ def omero_instance(namespace, instance):
 
 @pytest.mark.slow
 def test_every_container_of_every_application_uses_its_roles_image_tag_and_pull_policy(render):
-    extra = settings(SERVER, WEB, NGINX, POSTGRESQL, REDIS, REDMINE, REDMINE_EXTENSIONS, TRAINING_ACCOUNTS)
+    extra = settings(*APPLICATION_IMAGES)
     # A plugin, so that Redmine's init container is rendered too.
     extra["redmine_plugins"] = [
         {"name": "redmine_checklists", "url": "https://example.org/redmine_checklists-3.1.tar.gz", "sha256": "0" * 64}
@@ -116,9 +118,7 @@ def test_every_container_of_every_application_uses_its_roles_image_tag_and_pull_
     assert found == expected
     # The run's summary lists the images a site must make available.
     summary = out.read("SUMMARY.md")
-    for _variable, repository, tag, _policy_variable, _policy in (
-        SERVER, WEB, NGINX, POSTGRESQL, REDIS, REDMINE, REDMINE_EXTENSIONS, TRAINING_ACCOUNTS
-    ):
+    for _variable, repository, tag, _policy_variable, _policy in APPLICATION_IMAGES:
         assert f"| {repository} | {tag} |" in summary
 
 
@@ -168,7 +168,10 @@ def test_a_restore_image_with_its_tag_inside_is_refused_before_anything(tmp_path
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"omero_training_accounts_image_tag": "latest"}, "omero_training_accounts_image_tag (latest) must be a pinned tag"),
+        (
+            {"omero_training_accounts_image_tag": "latest"},
+            "omero_training_accounts_image_tag (latest) must be a pinned tag",
+        ),
         ({"postgresql_image": "postgres:16"}, "postgresql_image (postgres:16) must name the image repository only"),
         ({"redis_image_tag": "latest"}, "redis_image_tag (latest) must be a pinned tag"),
         ({"postgresql_image_pull_policy": "Sometimes"}, "postgresql_image_pull_policy"),
