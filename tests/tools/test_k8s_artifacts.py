@@ -223,7 +223,7 @@ def test_an_unserved_flannel_pin_stops_the_build(tools_copy, tmp_path):
     ("content", "message"),
     [
         (None, "cannot download file://{mirror}/pool/main/b/busybox/busybox-static_1.35.0-4+deb12u1+b1_amd64.deb"),
-        (b"not the pinned package", "has sha256 %s, not the pinned" % hashlib.sha256(b"not the pinned package").hexdigest()),
+        (b"other", "has sha256 %s, not the pinned" % hashlib.sha256(b"other").hexdigest()),
     ],
     ids=["missing", "other-content"],
 )
@@ -314,7 +314,7 @@ def test_local_path_provisioner_is_built_images_written_and_recorded():
     assert '--add "$work/bin/local-path-provisioner=/usr/bin/local-path-provisioner"' in script
     assert "busybox_ref=docker.io/library/busybox:$busybox_version" in script
     assert '--symlink "/bin/$applet=busybox"' in script
-    assert 'local_path_manifest=local-path-provisioner-${version[local-path-provisioner]}.yaml' in script
+    assert "local_path_manifest=local-path-provisioner-${version[local-path-provisioner]}.yaml" in script
     assert '"$lpdir/deploy/local-path-storage.yaml" "$work/manifests/$local_path_manifest"' in script
     assert '"${module[local-path-provisioner]}": "${version[local-path-provisioner]}"' in script
     assert 'for ref in "${images[@]}" "$flannel_ref" "$local_path_ref" "$busybox_ref"; do' in script
