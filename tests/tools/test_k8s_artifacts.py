@@ -166,6 +166,35 @@ def artifacts(tmp_path):
     return root
 
 
+def test_manifest_records_an_addon_manifest_with_its_version(tmp_path):
+    root = tmp_path / "artifacts"
+    (root / "manifests").mkdir(parents=True)
+    (root / "manifests" / "local-path-provisioner-v0.0.33.yaml").write_text("kind: Namespace\n")
+    pins = tmp_path / "pins.json"
+    pins.write_text(
+        json.dumps(
+            {
+                "kubernetes": "v1.37.2",
+                "key": "k",
+                "go": "go1.26.8",
+                "build_seconds": 1,
+                "modules": {},
+                "binaries": {},
+                "manifests": {"local-path-provisioner-v0.0.33.yaml": "v0.0.33"},
+            }
+        )
+    )
+    (tmp_path / "images.jsonl").write_text("")
+    assert manifest.main(["write", str(root), str(pins), str(tmp_path / "images.jsonl")]) == 0
+    (entry,) = json.loads((root / "manifest.json").read_text())["artifacts"]
+    assert entry == {
+        "path": "manifests/local-path-provisioner-v0.0.33.yaml",
+        "kind": "manifest",
+        "version": "v0.0.33",
+        "sha256": hashlib.sha256(b"kind: Namespace\n").hexdigest(),
+    }
+
+
 def test_manifest_records_every_artifact_with_version_and_sha256(artifacts):
     data = json.loads((artifacts / "manifest.json").read_text())
     by_path = {entry["path"]: entry for entry in data["artifacts"]}
@@ -244,6 +273,33 @@ def test_an_unserved_flannel_pin_stops_the_build(tools_copy, tmp_path):
     )
 
 
+@needs_go
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot download file://{mirror}/pool/main/b/busybox/busybox-static_1.35.0-4+deb12u1+b1_amd64.deb"),
+        (b"other", "has sha256 %s, not the pinned" % hashlib.sha256(b"other").hexdigest()),
+    ],
+    ids=["missing", "other-content"],
+)
+def test_a_busybox_package_other_than_the_pin_stops_the_build_before_compiling(tools_copy, tmp_path, content, message):
+    """The helper image's busybox comes from the Debian archive; a missing or changed file is never used."""
+    mirror = tmp_path / "mirror"
+    pool = mirror / "pool" / "main" / "b" / "busybox"
+    pool.mkdir(parents=True)
+    if content is not None:
+        (pool / "busybox-static_1.35.0-4+deb12u1+b1_amd64.deb").write_bytes(content)
+    cache = tmp_path / "cache"
+    env = {**os.environ, "OME_K8S_ARTIFACTS_CACHE": str(cache), "DEBIAN_MIRROR": f"file://{mirror}"}
+    result = subprocess.run(
+        ["bash", str(tools_copy / "build.sh")], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 1
+    assert message.format(mirror=mirror) in result.stderr
+    assert "go build" not in result.stderr
+    assert sorted(path.name for path in cache.iterdir()) == [".lock"]
+
+
 def _stops_before_writing(go_mod, tmp_path, change, messages):
     """Make one change to a copied go.mod; build.sh must stop with the messages and write no cache."""
     old, new = change
@@ -300,4 +356,23 @@ def test_flannel_is_built_image_written_and_recorded():
     assert "flannel_ref=ghcr.io/flannel-io/flannel:${version[flannel]}" in script
     assert '"flanneld": "${version[flannel]}"' in script
     assert '"${module[flannel]}": "${version[flannel]}"' in script
-    assert 'for ref in "${images[@]}" "$flannel_ref"; do' in script
+    assert 'for ref in "${images[@]}" "$flannel_ref" ' in script
+
+
+def test_local_path_provisioner_is_built_images_written_and_recorded():
+    """local-path: the provisioner version-stamped under its upstream image name, a busybox helper image, the
+    upstream manifest under the file name cluster_addons looks for, all in the pins and the final check."""
+    script = (TOOLS / "build.sh").read_text()
+    assert _pins()["local-path-provisioner"] == ("github.com/rancher/local-path-provisioner", "v0.0.33")
+    assert '"-X main.VERSION=${version[local-path-provisioner]}"' in script
+    assert "local_path_ref=docker.io/rancher/local-path-provisioner:${version[local-path-provisioner]}" in script
+    assert '--add "$work/bin/local-path-provisioner=/usr/bin/local-path-provisioner"' in script
+    assert "busybox_ref=docker.io/library/busybox:$busybox_version" in script
+    assert '--symlink "/bin/$applet=busybox"' in script
+    assert "local_path_manifest=local-path-provisioner-${version[local-path-provisioner]}.yaml" in script
+    assert '"$lpdir/deploy/local-path-storage.yaml" "$work/manifests/$local_path_manifest"' in script
+    assert '"${module[local-path-provisioner]}": "${version[local-path-provisioner]}"' in script
+    assert 'for ref in "${images[@]}" "$flannel_ref" "$local_path_ref" "$busybox_ref"; do' in script
+    # The file name the role reads from cluster_addons_manifest_dir.
+    role_vars = (TOOLS.parents[1] / "roles" / "cluster_addons" / "vars" / "main.yml").read_text()
+    assert "- file: local-path-provisioner-{{ cluster_addons_local_path_version }}.yaml" in role_vars

@@ -51,6 +51,8 @@ def describe(root: str, rel: str, pins: dict, images: dict) -> dict:
     elif rel.startswith("images/") and name in images:
         image = images[name]
         entry.update(kind="image", image=image["ref"], digest=image["digest"], version=image["ref"].rsplit(":", 1)[1])
+    elif rel.startswith("manifests/"):
+        entry.update(kind="manifest", version=pins["manifests"][name])
     elif rel.startswith("bin/"):
         entry.update(kind="binary", version=pins["binaries"].get(rel.split("/", 1)[1], pins["kubernetes"]))
     return entry
