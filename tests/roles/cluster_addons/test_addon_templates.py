@@ -284,7 +284,6 @@ def test_flannel_defaults_take_the_pinned_upstream_image_and_the_former_calico_s
     assert net_conf == {"Network": "10.32.0.0/16", "Backend": {"Type": "vxlan"}}
 
 
-
 TRAEFIK = {
     "cluster_addons_gateway": "traefik",
     "ome_k8s_gateway_proxy_namespace": "traefik",
@@ -347,7 +346,9 @@ def test_traefik_objects(tmp_path):
     args = container["args"]
     assert "--providers.kubernetesGateway=true" in args
     assert "--global.checkNewVersion=false" in args and "--global.sendAnonymousUsage=false" in args
-    assert not [arg for arg in args if arg.startswith(("--api", "--providers.kubernetesCRD", "--providers.kubernetesIngress"))]
+    assert not [
+        arg for arg in args if arg.startswith(("--api", "--providers.kubernetesCRD", "--providers.kubernetesIngress"))
+    ]
     # Traefik serves a listener on the entryPoint whose address ends in the listener's port.
     entry_points = {arg.split(".")[1]: int(arg.rsplit(":", 1)[1]) for arg in args if arg.startswith("--entryPoints.")}
     assert entry_points == {"web": 8000, "websecure": 8443, "traefik": 8080}
@@ -435,7 +436,10 @@ def test_traefik_load_balancer_and_cluster_ip(tmp_path):
             dict(TRAEFIK, cluster_addons_traefik_https_node_port=30080),
             "must be two different ports of Kubernetes' default NodePort range 30000-32767 (got 30080 and 30080)",
         ),
-        (dict(TRAEFIK, cluster_addons_traefik_image="docker.io/library/traefik:latest"), "'docker.io/library/traefik:latest'"),
+        (
+            dict(TRAEFIK, cluster_addons_traefik_image="docker.io/library/traefik:latest"),
+            "'docker.io/library/traefik:latest'",
+        ),
         (
             dict(TRAEFIK, cluster_addons_traefik_image_pull_policy="Sometimes"),
             "value of cluster_addons_traefik_image_pull_policy must be one of: Always, IfNotPresent, Never",
@@ -582,7 +586,9 @@ def test_offline_manifest_that_differs_from_its_checksum_fails_before_any_apply(
 
 def test_traefik_download_needs_the_checksum_of_the_gateway_api_crds(tmp_path):
     """Traefik's one upstream file is the Gateway API's standard-install.yaml, pinned like the others."""
-    result, _unused = run(tmp_path, render=False, **TRAEFIK, cluster_addons_kubeconfig=str(tmp_path / "no-such-kubeconfig"))
+    result, _unused = run(
+        tmp_path, render=False, **TRAEFIK, cluster_addons_kubeconfig=str(tmp_path / "no-such-kubeconfig")
+    )
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0, output
     assert "cluster_addons_manifest_checksums has no sha256 for gateway-api-v1.4.1-standard-install.yaml." in output
