@@ -281,9 +281,11 @@ json.dump({
 EOF
 "$python" "$here/manifest.py" write "$work" "$meta/pins.json" "$meta/images.jsonl"
 "$python" "$here/manifest.py" verify "$work"
-for ref in "${images[@]}" "$flannel_ref" "$traefik_ref"; do
+for ref in "${images[@]}" "$flannel_ref"; do
     [[ -e $work/images/$(sed 's|[/:]|_|g' <<<"$ref").tar ]] || die "no archive was written for $ref"
 done
+[[ -e $work/images/$(sed 's|[/:]|_|g' <<<"$traefik_ref").tar ]] || die "no archive was written for $traefik_ref"
+[[ -s $work/manifests/$gateway_api_crds ]] || die "no Gateway API CRDs were written"
 mv -T "$work" "$final"
 rm -rf "$meta"
 trap - EXIT
