@@ -376,3 +376,51 @@ def test_local_path_provisioner_is_built_images_written_and_recorded():
     # The file name the role reads from cluster_addons_manifest_dir.
     role_vars = (TOOLS.parents[1] / "roles" / "cluster_addons" / "vars" / "main.yml").read_text()
     assert "- file: local-path-provisioner-{{ cluster_addons_local_path_version }}.yaml" in role_vars
+    assert 'for ref in "${images[@]}" "$flannel_ref"; do' in script
+
+
+def test_traefik_is_built_image_written_and_recorded_with_the_gateway_api_crds():
+    """traefik: version-stamped, in an image under Docker Hub's name, its CRDs from the module it is built against."""
+    pins = _pins()
+    assert pins["traefik"] == ("github.com/traefik/traefik/v3", "v3.6.12")
+    go_mod = (TOOLS / "traefik" / "go.mod").read_text()
+    assert re.search(r"^\tsigs\.k8s\.io/gateway-api v1\.4\.1 ", go_mod, re.MULTILINE)
+    # Traefik's own replaces, which do not reach a module that requires it.
+    assert "github.com/gorilla/mux => github.com/containous/mux " in go_mod
+    assert "github.com/abbot/go-http-auth => github.com/containous/go-http-auth " in go_mod
+    script = (TOOLS / "build.sh").read_text()
+    assert "-X $traefik_version.Version=${version[traefik]}" in script
+    assert "traefik_ref=docker.io/library/traefik:${version[traefik]}" in script
+    (line,) = [line for line in script.splitlines() if line.startswith('image "$traefik_ref"')]
+    assert line == 'image "$traefik_ref" --add "$work/bin/traefik=/traefik" --entrypoint \'["/traefik"]\''
+    assert '"traefik": "${version[traefik]}"' in script
+    assert '"manifests": {"$gateway_api_crds": "$gateway_api_version"}' in script
+    assert "gateway_api_crds=gateway-api-$gateway_api_version-standard-install.yaml" in script
+    # The file name the role looks for in cluster_addons_manifest_dir.
+    role_vars = (TOOLS.parents[1] / "roles" / "cluster_addons" / "vars" / "main.yml").read_text()
+    assert "- file: gateway-api-{{ cluster_addons_gateway_api_version }}-standard-install.yaml" in role_vars
+
+
+def test_manifest_records_a_manifest_file_with_its_version(tmp_path):
+    root = tmp_path / "artifacts"
+    (root / "manifests").mkdir(parents=True)
+    (root / "manifests" / "gateway-api-v1.4.1-standard-install.yaml").write_text("---\n")
+    pins = tmp_path / "pins.json"
+    pins.write_text(
+        json.dumps(
+            {
+                **{"kubernetes": "v1.37.2", "key": "k", "go": "go1.26.8", "build_seconds": 1},
+                **{"modules": {}, "binaries": {}, "manifests": {"gateway-api-v1.4.1-standard-install.yaml": "v1.4.1"}},
+            }
+        )
+    )
+    images = tmp_path / "images.jsonl"
+    images.write_text("")
+    assert manifest.main(["write", str(root), str(pins), str(images)]) == 0
+    (entry,) = json.loads((root / "manifest.json").read_text())["artifacts"]
+    assert entry == {
+        "path": "manifests/gateway-api-v1.4.1-standard-install.yaml",
+        "kind": "manifest",
+        "version": "v1.4.1",
+        "sha256": hashlib.sha256(b"---\n").hexdigest(),
+    }

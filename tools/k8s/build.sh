@@ -31,6 +31,7 @@ declare -A module=(
     [cni-plugins]=github.com/containernetworking/plugins
     [flannel]=github.com/flannel-io/flannel
     [local-path-provisioner]=github.com/rancher/local-path-provisioner
+    [traefik]=github.com/traefik/traefik/v3
 )
 declare -A version=()
 
@@ -101,7 +102,7 @@ for stale in "$cache_root"/.building-*; do
 done
 work=$cache_root/.building-$key
 meta=$(mktemp -d)
-mkdir -p "$work"/{bin/cni,debs,images}
+mkdir -p "$work"/{bin/cni,debs,images,manifests}
 trap 'rm -rf "$work" "$meta"' EXIT
 
 # --- downloads --------------------------------------------------------------------------------------
@@ -170,6 +171,28 @@ go_build local-path-provisioner "-X main.VERSION=${version[local-path-provisione
 got=$("$work/bin/local-path-provisioner" --version 2>&1)
 [[ $got == *" ${version[local-path-provisioner]}" ]] ||
     die "local-path-provisioner reports '$got', not ${version[local-path-provisioner]}: the version ldflags did not apply"
+# traefik for cluster_addons_gateway: traefik, with the version, codename and date its release workflow
+# stamps (the codename of the release line is in that workflow, .github/workflows/release.yaml).
+traefik_dir=$(cd "$here/traefik" && go list -m -f '{{.Dir}}' "${module[traefik]}")
+traefik_codename=$(sed -n 's/^ *CODENAME: *//p' "$traefik_dir/.github/workflows/release.yaml")
+traefik_date=$(cd "$here/traefik" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' "${module[traefik]}")
+[[ -n $traefik_codename ]] || die "no CODENAME in .github/workflows/release.yaml of ${module[traefik]} ${version[traefik]}"
+traefik_version=github.com/traefik/traefik/v3/pkg/version
+go_build traefik "-X $traefik_version.Version=${version[traefik]} -X $traefik_version.Codename=$traefik_codename -X $traefik_version.BuildDate=$traefik_date" \
+    -o "$work/bin/traefik" "${module[traefik]}/cmd/traefik"
+"$work/bin/traefik" version | grep -Eq "^Version: +${version[traefik]}\$" ||
+    die "traefik reports $("$work/bin/traefik" version | head -1), not ${version[traefik]}: the version ldflags did not apply"
+# The Gateway API's standard CRDs from the module traefik is built against, in one file as the release's
+# standard-install.yaml, in the order of the module's config/crd/kustomization.yaml.
+gateway_api_dir=$(cd "$here/traefik" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+gateway_api_version=$(cd "$here/traefik" && go list -m -f '{{.Version}}' sigs.k8s.io/gateway-api)
+gateway_api_crds=gateway-api-$gateway_api_version-standard-install.yaml
+mapfile -t crds < <(sed -n 's|^ *- \(standard/.*\.yaml\)$|\1|p' "$gateway_api_dir/config/crd/kustomization.yaml")
+[[ ${#crds[@]} -gt 0 ]] || die "no standard CRDs listed in config/crd/kustomization.yaml of sigs.k8s.io/gateway-api $gateway_api_version"
+for crd in "${crds[@]}"; do
+    printf -- '---\n'
+    cat "$gateway_api_dir/config/crd/$crd"
+done >"$work/manifests/$gateway_api_crds"
 
 # --- .deb packages -----------------------------------------------------------------------------------
 # Laid out and versioned like the upstream packages (VERSION-REVISION), so that the node role's
@@ -284,10 +307,12 @@ image "$busybox_ref" "${busybox_adds[@]}" --cmd '["sh"]'
 # --- manifests ---------------------------------------------------------------------------------------
 # Upstream manifests of the add-ons built here, from the module zips that go.sum pins, under the file
 # names cluster_addons looks for in cluster_addons_manifest_dir (its vars/main.yml).
-mkdir -p "$work/manifests"
 local_path_manifest=local-path-provisioner-${version[local-path-provisioner]}.yaml
 lpdir=$(cd "$here/local-path-provisioner" && go list -m -f '{{.Dir}}' github.com/rancher/local-path-provisioner)
 install -m 0644 "$lpdir/deploy/local-path-storage.yaml" "$work/manifests/$local_path_manifest"
+# Under the upstream name (Docker Hub's official image) and path (/traefik).
+traefik_ref=docker.io/library/traefik:${version[traefik]}
+image "$traefik_ref" --add "$work/bin/traefik=/traefik" --entrypoint '["/traefik"]'
 
 # --- manifest, check, publish ------------------------------------------------------------------------
 "$python" - "$meta/pins.json" <<EOF
@@ -297,18 +322,20 @@ json.dump({
     "modules": {"k8s.io/kubernetes": "$kver", "${module[etcd]}": "${version[etcd]}",
                 "${module[coredns]}": "${version[coredns]}", "${module[cri-tools]}": "${version[cri-tools]}",
                 "${module[cni-plugins]}": "${version[cni-plugins]}", "${module[flannel]}": "${version[flannel]}",
-                "${module[local-path-provisioner]}": "${version[local-path-provisioner]}"},
-    "manifests": {"$local_path_manifest": "${version[local-path-provisioner]}"},
+                "${module[local-path-provisioner]}": "${version[local-path-provisioner]}",
+                "${module[traefik]}": "${version[traefik]}", "sigs.k8s.io/gateway-api": "$gateway_api_version"},
+    "manifests": {"$local_path_manifest": "${version[local-path-provisioner]}", "$gateway_api_crds": "$gateway_api_version"},
     "binaries": {"etcd": "${version[etcd]}", "coredns": "${version[coredns]}", "crictl": "${version[cri-tools]}",
-                 "pause": "${tag[pause]}", "flanneld": "${version[flannel]}",
+                 "pause": "${tag[pause]}", "flanneld": "${version[flannel]}", "traefik": "${version[traefik]}",
                  "local-path-provisioner": "${version[local-path-provisioner]}", **{"cni/" + n: "${version[cni-plugins]}" for n in "$(cd "$work/bin/cni" && echo *)".split()}},
 }, open(sys.argv[1], "w"))
 EOF
 "$python" "$here/manifest.py" write "$work" "$meta/pins.json" "$meta/images.jsonl"
 "$python" "$here/manifest.py" verify "$work"
-for ref in "${images[@]}" "$flannel_ref" "$local_path_ref" "$busybox_ref"; do
+for ref in "${images[@]}" "$flannel_ref" "$local_path_ref" "$busybox_ref" "$traefik_ref"; do
     [[ -e $work/images/$(sed 's|[/:]|_|g' <<<"$ref").tar ]] || die "no archive was written for $ref"
 done
+[[ -s $work/manifests/$gateway_api_crds ]] || die "no Gateway API CRDs were written"
 mv -T "$work" "$final"
 rm -rf "$meta"
 trap - EXIT

@@ -55,6 +55,8 @@ def describe(root: str, rel: str, pins: dict, images: dict) -> dict:
         entry.update(kind="manifest", version=pins["manifests"][name])
     elif rel.startswith("bin/"):
         entry.update(kind="binary", version=pins["binaries"].get(rel.split("/", 1)[1], pins["kubernetes"]))
+    elif rel.startswith("manifests/") and name in pins.get("manifests", {}):
+        entry.update(kind="manifest", version=pins["manifests"][name])
     return entry
 
 
