@@ -95,7 +95,7 @@ def test_backup_job_renders_and_validates(render):
     assert out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")
     # pg_dump of the same PostgreSQL major version as the stack's own database (ome.k8s.postgresql's default)
     postgresql = yaml.safe_load((harness.REPO_ROOT / "roles/postgresql/defaults/main.yml").read_text(encoding="utf-8"))
-    major = re.fullmatch(r".*:(\d+)\..*", postgresql["postgresql_image"]).group(1)
+    major = re.match(r"(\d+)\.", postgresql["postgresql_image_tag"]).group(1)
     assert re.fullmatch(r".*/postgres:" + major + r"\.\d+-\w+", container["image"]), container["image"]
     for obj in (job, out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")):
         for version in VERSIONS:
@@ -193,6 +193,10 @@ BAD_INPUTS = [
     ),
     ({"omero_web_generate_secrets": False}, "omero_web_generate_secrets is false, so omero_web_secret_key"),
     ({"omero_web_redis_password": "has/slash@and:colon"}, "the Redis password may only hold letters"),
+    (
+        {"omero_web_redis_password": "short-pw"},
+        "omero_web_redis_password is too short (8 characters): give at least 16, or leave it empty",
+    ),
     ({"omero_server_config": {"omero.ldap.password": "x"}}, "move these properties out: omero.ldap.password"),
     (
         {"omero_server_config": {"omero.db.host": "elsewhere", "omero.db.poolsize": "20"}},

@@ -159,8 +159,12 @@ INPUTS = "tests/apps/playbooks/postgresql_redis_inputs.yml"
         ({"pg_name": "d" * 41}, "postgresql_name (%s) must be a DNS label of at most 40 characters." % ("d" * 41)),
         ({"pg_clients": []}, "postgresql_allowed_clients must list at least one non-empty pod label mapping"),
         ({"pg_clients": [{}]}, "the pods allowed to connect, e.g. {app.kubernetes.io/name: omero-server}), got [{}]."),
-        ({"pg_image": "postgres:latest"}, "postgresql_image (postgres:latest) needs a pinned tag other than latest"),
-        ({"pg_image": "postgres"}, "postgresql_image (postgres) needs a pinned tag other than latest"),
+        ({"postgresql_image_tag": "latest"}, "postgresql_image_tag (latest) must be a pinned tag other than latest"),
+        (
+            {"postgresql_image": "postgres:16"},
+            "postgresql_image (postgres:16) must name the image repository only, without tag or digest",
+        ),
+        ({"postgresql_image": ""}, "postgresql_image must name the image repository"),
         ({"pg_schedule": "every night"}, "postgresql_backup_schedule (every night) must be a 5-field cron expression"),
         (
             {"pg_external": True},
@@ -175,6 +179,10 @@ INPUTS = "tests/apps/playbooks/postgresql_redis_inputs.yml"
             "postgresql_admin_user (app) must differ from postgresql_user",
         ),
         ({"postgresql_storage_size": "lots"}, "postgresql_storage_size (lots) must be a quantity such as 10Gi."),
+        (
+            {"redis_password": "short-pw"},
+            "redis_password is too short (8 characters): give at least 16, or leave it empty",
+        ),
         ({"redis_clients": [{}]}, "redis_allowed_clients must list at least one non-empty pod label mapping"),
         ({"redis_policy": "lru"}, "redis_maxmemory_policy must be one of"),
     ],
@@ -194,12 +202,12 @@ def test_external_database_without_its_host_names_only_the_missing_setting(rende
 def test_every_postgresql_problem_is_reported_in_one_failure(render_fail):
     output = " ".join(
         render_fail(
-            INPUTS, extra_vars={"pg_name": "Bad_Name", "pg_image": "postgres:latest", "pg_schedule": "x"}
+            INPUTS, extra_vars={"pg_name": "Bad_Name", "postgresql_image_tag": "latest", "pg_schedule": "x"}
         ).split()
     )
     (failure,) = [line for line in output.split("fatal: ")[1:] if "Invalid PostgreSQL settings" in line]
     assert "postgresql_name (Bad_Name) must be a DNS label" in failure, output[-3000:]
-    assert "postgresql_image (postgres:latest) needs a pinned tag" in failure
+    assert "postgresql_image_tag (latest) must be a pinned tag" in failure
     assert "postgresql_backup_schedule (x) must be a 5-field cron expression" in failure
     assert output.count("fatal: ") == 1
 
@@ -209,11 +217,11 @@ def test_every_redis_problem_is_reported_in_one_failure_without_the_password(ren
     output = " ".join(
         render_fail(
             INPUTS,
-            extra_vars={"redis_password": secret + "\nsecond", "redis_port": 0, "redis_image": "redis:latest"},
+            extra_vars={"redis_password": secret + "\nsecond", "redis_port": 0, "redis_image_tag": "latest"},
         ).split()
     )
     (failure,) = [line for line in output.split("fatal: ")[1:] if "Invalid Redis settings" in line]
     assert "redis_password must be one line." in failure, output[-3000:]
     assert "redis_port (0) must be 1-65535." in failure
-    assert "redis_image (redis:latest) must be pinned to a tag other than latest" in failure
+    assert "redis_image_tag (latest) must be a pinned tag other than latest" in failure
     assert secret not in output

@@ -296,13 +296,16 @@ def test_rerender_changes_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
+        ({"redmine_image_tag": "latest"}, "redmine_image_tag (latest) must be a pinned tag other than latest"),
+        ({"redmine_image_tag": ""}, "redmine_image_tag () must be a pinned tag other than latest"),
         (
-            {"redmine_image": "docker.io/library/redmine:latest"},
-            "redmine_image (docker.io/library/redmine:latest) must be pinned to a tag other than latest",
+            {"redmine_image": "docker.io/library/redmine:6.0.11"},
+            "redmine_image (docker.io/library/redmine:6.0.11) must name the image repository only, without tag or"
+            " digest: the tag goes in redmine_image_tag.",
         ),
         (
-            {"redmine_image": "docker.io/library/redmine"},
-            "redmine_image (docker.io/library/redmine) must be pinned to a tag other than latest",
+            {"redmine_extensions_image_tag": "latest"},
+            "redmine_extensions_image_tag (latest) must be a pinned tag other than latest",
         ),
         ({"redmine_hostname": ""}, "redmine_hostname must be set"),
         ({"redmine_hostname": "Redmine.Example"}, "redmine_hostname (Redmine.Example) must be a host name"),
@@ -363,14 +366,14 @@ def test_bad_settings_are_refused(render_fail, extra, message):
 
 def test_every_bad_setting_is_reported_in_one_failure(render_fail):
     extra = {
-        "redmine_image": "docker.io/library/redmine:latest",
+        "redmine_image_tag": "latest",
         "redmine_hostname": "",
         "redmine_plugins": [{"name": "x"}, {"name": "y", "url": "https://e/y.zip"}],
     }
     output = render_fail(EXTERNAL, extra_vars=extra)
     (failure,) = [line for line in output.splitlines() if line.startswith("[ERROR]: ")]
     assert "Invalid Redmine settings: " in failure, output[-3000:]
-    assert "redmine_image (docker.io/library/redmine:latest) must be pinned" in failure
+    assert "redmine_image_tag (latest) must be a pinned tag" in failure
     assert "redmine_hostname must be set" in failure
     assert "redmine_plugins[0] (x: give url or git)" in failure
     assert "redmine_plugins[1] (y: url must be an https tar archive)" in failure

@@ -78,6 +78,61 @@ def test_image_archive_is_reproducible(tmp_path, binary):
     assert _write(tmp_path, binary, "a.tar")["sha256"] == _write(tmp_path, binary, "b.tar")["sha256"]
 
 
+def _docker_save(tmp_path):
+    """An unpacked `docker save` as Docker 20.10 writes it: two images sharing their base layer."""
+    save = tmp_path / "save"
+    layers = {"base": b"base layer tar", "redis": b"redis layer tar", "nginx": b"nginx layer tar"}
+    for name, data in layers.items():
+        (save / name).mkdir(parents=True)
+        (save / name / "layer.tar").write_bytes(data)
+    images = []
+    for name in ("redis", "nginx"):
+        config = json.dumps({"config": {"User": "999"}, "rootfs": {"diff_ids": []}, "name": name}).encode()
+        config_name = hashlib.sha256(config).hexdigest() + ".json"
+        (save / config_name).write_bytes(config)
+        images.append(
+            {
+                "Config": config_name,
+                "RepoTags": [f"ome-k8s.local/{name}:1"],
+                "Layers": ["base/layer.tar", f"{name}/layer.tar"],
+            }
+        )
+    (save / "manifest.json").write_text(json.dumps(images))
+    return save, layers
+
+
+def test_docker_save_becomes_one_oci_archive_with_shared_layers_stored_once(tmp_path):
+    save, layers = _docker_save(tmp_path)
+    assert image_archive.main(["--docker-save", str(save), "--out", str(tmp_path / "apps.tar")]) == 0
+    with tarfile.open(tmp_path / "apps.tar") as tar:
+        names = [member.name for member in tar]
+        read = {member.name: tar.extractfile(member).read() for member in tar if member.isfile()}
+    base_blob = "blobs/sha256/" + hashlib.sha256(layers["base"]).hexdigest()
+    assert names.count(base_blob) == 1
+    index = json.loads(read["index.json"])
+    by_name = {entry["annotations"]["io.containerd.image.name"]: entry for entry in index["manifests"]}
+    assert sorted(by_name) == ["ome-k8s.local/nginx:1", "ome-k8s.local/redis:1"]
+    for name, entry in by_name.items():
+        manifest_data = read["blobs/sha256/" + entry["digest"].split(":")[1]]
+        image_manifest = json.loads(manifest_data)
+        assert [layer["digest"].split(":")[1] for layer in image_manifest["layers"]] == [
+            hashlib.sha256(layers["base"]).hexdigest(),
+            hashlib.sha256(layers[name.split("/")[1].split(":")[0]]).hexdigest(),
+        ]
+        config = json.loads(read["blobs/sha256/" + image_manifest["config"]["digest"].split(":")[1]])
+        assert config["config"]["User"] == "999"
+
+
+def test_docker_save_without_a_tag_is_refused(tmp_path, capsys):
+    save, _ = _docker_save(tmp_path)
+    images = json.loads((save / "manifest.json").read_text())
+    images[0]["RepoTags"] = None
+    (save / "manifest.json").write_text(json.dumps(images))
+    assert image_archive.main(["--docker-save", str(save), "--out", str(tmp_path / "apps.tar")]) == 1
+    assert "has no tag" in capsys.readouterr().err
+    assert not (tmp_path / "apps.tar").exists()
+
+
 @pytest.mark.parametrize("ref", ["pause", "pause:3.10", "registry.k8s.io/pause", "registry.k8s.io/pause@sha256:00"])
 def test_image_archive_refuses_a_reference_without_registry_and_tag(tmp_path, binary, ref, capsys):
     assert image_archive.main(["--ref", ref, "--out", str(tmp_path / "x.tar"), "--add", f"{binary}=/x"]) == 1
@@ -109,6 +164,35 @@ def artifacts(tmp_path):
     images.write_text("")
     assert manifest.main(["write", str(root), str(pins), str(images)]) == 0
     return root
+
+
+def test_manifest_records_an_addon_manifest_with_its_version(tmp_path):
+    root = tmp_path / "artifacts"
+    (root / "manifests").mkdir(parents=True)
+    (root / "manifests" / "local-path-provisioner-v0.0.33.yaml").write_text("kind: Namespace\n")
+    pins = tmp_path / "pins.json"
+    pins.write_text(
+        json.dumps(
+            {
+                "kubernetes": "v1.37.2",
+                "key": "k",
+                "go": "go1.26.8",
+                "build_seconds": 1,
+                "modules": {},
+                "binaries": {},
+                "manifests": {"local-path-provisioner-v0.0.33.yaml": "v0.0.33"},
+            }
+        )
+    )
+    (tmp_path / "images.jsonl").write_text("")
+    assert manifest.main(["write", str(root), str(pins), str(tmp_path / "images.jsonl")]) == 0
+    (entry,) = json.loads((root / "manifest.json").read_text())["artifacts"]
+    assert entry == {
+        "path": "manifests/local-path-provisioner-v0.0.33.yaml",
+        "kind": "manifest",
+        "version": "v0.0.33",
+        "sha256": hashlib.sha256(b"kind: Namespace\n").hexdigest(),
+    }
 
 
 def test_manifest_records_every_artifact_with_version_and_sha256(artifacts):
@@ -189,6 +273,33 @@ def test_an_unserved_flannel_pin_stops_the_build(tools_copy, tmp_path):
     )
 
 
+@needs_go
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot download file://{mirror}/pool/main/b/busybox/busybox-static_1.35.0-4+deb12u1+b1_amd64.deb"),
+        (b"other", "has sha256 %s, not the pinned" % hashlib.sha256(b"other").hexdigest()),
+    ],
+    ids=["missing", "other-content"],
+)
+def test_a_busybox_package_other_than_the_pin_stops_the_build_before_compiling(tools_copy, tmp_path, content, message):
+    """The helper image's busybox comes from the Debian archive; a missing or changed file is never used."""
+    mirror = tmp_path / "mirror"
+    pool = mirror / "pool" / "main" / "b" / "busybox"
+    pool.mkdir(parents=True)
+    if content is not None:
+        (pool / "busybox-static_1.35.0-4+deb12u1+b1_amd64.deb").write_bytes(content)
+    cache = tmp_path / "cache"
+    env = {**os.environ, "OME_K8S_ARTIFACTS_CACHE": str(cache), "DEBIAN_MIRROR": f"file://{mirror}"}
+    result = subprocess.run(
+        ["bash", str(tools_copy / "build.sh")], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 1
+    assert message.format(mirror=mirror) in result.stderr
+    assert "go build" not in result.stderr
+    assert sorted(path.name for path in cache.iterdir()) == [".lock"]
+
+
 def _stops_before_writing(go_mod, tmp_path, change, messages):
     """Make one change to a copied go.mod; build.sh must stop with the messages and write no cache."""
     old, new = change
@@ -245,4 +356,71 @@ def test_flannel_is_built_image_written_and_recorded():
     assert "flannel_ref=ghcr.io/flannel-io/flannel:${version[flannel]}" in script
     assert '"flanneld": "${version[flannel]}"' in script
     assert '"${module[flannel]}": "${version[flannel]}"' in script
+    assert 'for ref in "${images[@]}" "$flannel_ref" ' in script
+
+
+def test_local_path_provisioner_is_built_images_written_and_recorded():
+    """local-path: the provisioner version-stamped under its upstream image name, a busybox helper image, the
+    upstream manifest under the file name cluster_addons looks for, all in the pins and the final check."""
+    script = (TOOLS / "build.sh").read_text()
+    assert _pins()["local-path-provisioner"] == ("github.com/rancher/local-path-provisioner", "v0.0.33")
+    assert '"-X main.VERSION=${version[local-path-provisioner]}"' in script
+    assert "local_path_ref=docker.io/rancher/local-path-provisioner:${version[local-path-provisioner]}" in script
+    assert '--add "$work/bin/local-path-provisioner=/usr/bin/local-path-provisioner"' in script
+    assert "busybox_ref=docker.io/library/busybox:$busybox_version" in script
+    assert '--symlink "/bin/$applet=busybox"' in script
+    assert "local_path_manifest=local-path-provisioner-${version[local-path-provisioner]}.yaml" in script
+    assert '"$lpdir/deploy/local-path-storage.yaml" "$work/manifests/$local_path_manifest"' in script
+    assert '"${module[local-path-provisioner]}": "${version[local-path-provisioner]}"' in script
+    assert 'for ref in "${images[@]}" "$flannel_ref" "$local_path_ref" "$busybox_ref"; do' in script
+    # The file name the role reads from cluster_addons_manifest_dir.
+    role_vars = (TOOLS.parents[1] / "roles" / "cluster_addons" / "vars" / "main.yml").read_text()
+    assert "- file: local-path-provisioner-{{ cluster_addons_local_path_version }}.yaml" in role_vars
     assert 'for ref in "${images[@]}" "$flannel_ref"; do' in script
+
+
+def test_traefik_is_built_image_written_and_recorded_with_the_gateway_api_crds():
+    """traefik: version-stamped, in an image under Docker Hub's name, its CRDs from the module it is built against."""
+    pins = _pins()
+    assert pins["traefik"] == ("github.com/traefik/traefik/v3", "v3.6.12")
+    go_mod = (TOOLS / "traefik" / "go.mod").read_text()
+    assert re.search(r"^\tsigs\.k8s\.io/gateway-api v1\.4\.1 ", go_mod, re.MULTILINE)
+    # Traefik's own replaces, which do not reach a module that requires it.
+    assert "github.com/gorilla/mux => github.com/containous/mux " in go_mod
+    assert "github.com/abbot/go-http-auth => github.com/containous/go-http-auth " in go_mod
+    script = (TOOLS / "build.sh").read_text()
+    assert "-X $traefik_version.Version=${version[traefik]}" in script
+    assert "traefik_ref=docker.io/library/traefik:${version[traefik]}" in script
+    (line,) = [line for line in script.splitlines() if line.startswith('image "$traefik_ref"')]
+    assert line == 'image "$traefik_ref" --add "$work/bin/traefik=/traefik" --entrypoint \'["/traefik"]\''
+    assert '"traefik": "${version[traefik]}"' in script
+    assert '"manifests": {"$gateway_api_crds": "$gateway_api_version"}' in script
+    assert "gateway_api_crds=gateway-api-$gateway_api_version-standard-install.yaml" in script
+    # The file name the role looks for in cluster_addons_manifest_dir.
+    role_vars = (TOOLS.parents[1] / "roles" / "cluster_addons" / "vars" / "main.yml").read_text()
+    assert "- file: gateway-api-{{ cluster_addons_gateway_api_version }}-standard-install.yaml" in role_vars
+
+
+def test_manifest_records_a_manifest_file_with_its_version(tmp_path):
+    root = tmp_path / "artifacts"
+    (root / "manifests").mkdir(parents=True)
+    (root / "manifests" / "gateway-api-v1.4.1-standard-install.yaml").write_text("---\n")
+    pins = tmp_path / "pins.json"
+    pins.write_text(
+        json.dumps(
+            {
+                **{"kubernetes": "v1.37.2", "key": "k", "go": "go1.26.8", "build_seconds": 1},
+                **{"modules": {}, "binaries": {}, "manifests": {"gateway-api-v1.4.1-standard-install.yaml": "v1.4.1"}},
+            }
+        )
+    )
+    images = tmp_path / "images.jsonl"
+    images.write_text("")
+    assert manifest.main(["write", str(root), str(pins), str(images)]) == 0
+    (entry,) = json.loads((root / "manifest.json").read_text())["artifacts"]
+    assert entry == {
+        "path": "manifests/gateway-api-v1.4.1-standard-install.yaml",
+        "kind": "manifest",
+        "version": "v1.4.1",
+        "sha256": hashlib.sha256(b"---\n").hexdigest(),
+    }

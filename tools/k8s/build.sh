@@ -30,6 +30,8 @@ declare -A module=(
     [cri-tools]=sigs.k8s.io/cri-tools
     [cni-plugins]=github.com/containernetworking/plugins
     [flannel]=github.com/flannel-io/flannel
+    [local-path-provisioner]=github.com/rancher/local-path-provisioner
+    [traefik]=github.com/traefik/traefik/v3
 )
 declare -A version=()
 
@@ -56,6 +58,14 @@ wanted=$(sed -n 's|^\t\(k8s\.io/[^ ]*\) => \./staging/.*|\1|p' "$kdir/go.mod" | 
 have=$(sed -n "s|^\t\(k8s\.io/[^ ]*\) => \1 $staging\$|\1|p" "$here/kubernetes/go.mod" | sort)
 [[ -n $wanted && $wanted == "$have" ]] ||
     die "tools/k8s/kubernetes/go.mod must replace exactly the staging modules of k8s.io/kubernetes $kver with version $staging; differences: $(diff <(echo "$wanted") <(echo "$have") | grep '^[<>]' | tr '\n' ' ')"
+
+# The local-path provisioner's helper pods run its setup and teardown scripts with /bin/sh, which no Go
+# module provides: Debian's statically linked busybox, pinned to one file of the Debian archive.
+busybox_deb=busybox-static_1.35.0-4+deb12u1+b1_amd64.deb
+busybox_sha256=3d3fdbe91d4660c873e14b092c213fe81c1da6362daa236eb25d0171eb108744
+debian_mirror=${DEBIAN_MIRROR:-https://deb.debian.org/debian}
+busybox_version=${busybox_deb#busybox-static_}
+busybox_version=${busybox_version%%-*}
 
 # --- cache -------------------------------------------------------------------------------------------
 # The key covers everything that shapes the output: the Go version, the go.mod/go.sum pins and the
@@ -92,8 +102,19 @@ for stale in "$cache_root"/.building-*; do
 done
 work=$cache_root/.building-$key
 meta=$(mktemp -d)
-mkdir -p "$work"/{bin/cni,debs,images}
+mkdir -p "$work"/{bin/cni,debs,images,manifests}
 trap 'rm -rf "$work" "$meta"' EXIT
+
+# --- downloads --------------------------------------------------------------------------------------
+# Before the long compile, so that a pin the mirror no longer serves stops the build at once.
+busybox_url=$debian_mirror/pool/main/b/busybox/$busybox_deb
+say "download $busybox_url"
+curl -fsSL --retry 3 -o "$meta/$busybox_deb" "$busybox_url" ||
+    die "cannot download $busybox_url (the pin busybox_deb in tools/k8s/build.sh; DEBIAN_MIRROR names another mirror)"
+got=$(sha256sum "$meta/$busybox_deb" | cut -d' ' -f1)
+[[ $got == "$busybox_sha256" ]] ||
+    die "$busybox_url has sha256 $got, not the pinned $busybox_sha256: not used"
+dpkg-deb -x "$meta/$busybox_deb" "$meta/busybox"
 
 # --- binaries ----------------------------------------------------------------------------------------
 go_build() { # <module dir> <ldflags> <go build arguments...>
@@ -143,6 +164,35 @@ CGO_ENABLED=1 go_build flannel "-X github.com/flannel-io/flannel/pkg/version.Ver
 got=$("$work/bin/flanneld" --version 2>&1)
 [[ $got == "${version[flannel]}" ]] || die "flanneld reports version $got, not ${version[flannel]}: the version ldflags did not apply"
 ! ldd "$work/bin/flanneld" >/dev/null 2>&1 || die "flanneld is not statically linked: $(ldd "$work/bin/flanneld" | tr '\n' ' ')"
+# local-path-provisioner for cluster_addons_storage_provisioner: local-path; main.VERSION is the variable
+# its own scripts/build stamps.
+go_build local-path-provisioner "-X main.VERSION=${version[local-path-provisioner]}" \
+    -o "$work/bin/local-path-provisioner" github.com/rancher/local-path-provisioner
+got=$("$work/bin/local-path-provisioner" --version 2>&1)
+[[ $got == *" ${version[local-path-provisioner]}" ]] ||
+    die "local-path-provisioner reports '$got', not ${version[local-path-provisioner]}: the version ldflags did not apply"
+# traefik for cluster_addons_gateway: traefik, with the version, codename and date its release workflow
+# stamps (the codename of the release line is in that workflow, .github/workflows/release.yaml).
+traefik_dir=$(cd "$here/traefik" && go list -m -f '{{.Dir}}' "${module[traefik]}")
+traefik_codename=$(sed -n 's/^ *CODENAME: *//p' "$traefik_dir/.github/workflows/release.yaml")
+traefik_date=$(cd "$here/traefik" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' "${module[traefik]}")
+[[ -n $traefik_codename ]] || die "no CODENAME in .github/workflows/release.yaml of ${module[traefik]} ${version[traefik]}"
+traefik_version=github.com/traefik/traefik/v3/pkg/version
+go_build traefik "-X $traefik_version.Version=${version[traefik]} -X $traefik_version.Codename=$traefik_codename -X $traefik_version.BuildDate=$traefik_date" \
+    -o "$work/bin/traefik" "${module[traefik]}/cmd/traefik"
+"$work/bin/traefik" version | grep -Eq "^Version: +${version[traefik]}\$" ||
+    die "traefik reports $("$work/bin/traefik" version | head -1), not ${version[traefik]}: the version ldflags did not apply"
+# The Gateway API's standard CRDs from the module traefik is built against, in one file as the release's
+# standard-install.yaml, in the order of the module's config/crd/kustomization.yaml.
+gateway_api_dir=$(cd "$here/traefik" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+gateway_api_version=$(cd "$here/traefik" && go list -m -f '{{.Version}}' sigs.k8s.io/gateway-api)
+gateway_api_crds=gateway-api-$gateway_api_version-standard-install.yaml
+mapfile -t crds < <(sed -n 's|^ *- \(standard/.*\.yaml\)$|\1|p' "$gateway_api_dir/config/crd/kustomization.yaml")
+[[ ${#crds[@]} -gt 0 ]] || die "no standard CRDs listed in config/crd/kustomization.yaml of sigs.k8s.io/gateway-api $gateway_api_version"
+for crd in "${crds[@]}"; do
+    printf -- '---\n'
+    cat "$gateway_api_dir/config/crd/$crd"
+done >"$work/manifests/$gateway_api_crds"
 
 # --- .deb packages -----------------------------------------------------------------------------------
 # Laid out and versioned like the upstream packages (VERSION-REVISION), so that the node role's
@@ -238,6 +288,31 @@ done
 # the same reference. flanneld sets up its masquerade and forward rules with iptables.
 flannel_ref=ghcr.io/flannel-io/flannel:${version[flannel]}
 image "$flannel_ref" --add "$work/bin/flanneld=/opt/bin/flanneld" --entrypoint '["/opt/bin/flanneld"]' "${proxy_adds[@]}"
+# The provisioner under its upstream name and path (/usr/bin, run by name as the upstream Deployment's
+# command does), so the upstream manifest finds it; the helper image as busybox of its version, with
+# every applet linked in /bin as in the busybox images, so that a site's own setup and teardown scripts
+# find the commands they expect.
+local_path_ref=docker.io/rancher/local-path-provisioner:${version[local-path-provisioner]}
+image "$local_path_ref" --add "$work/bin/local-path-provisioner=/usr/bin/local-path-provisioner" --cmd '["local-path-provisioner"]'
+busybox_ref=docker.io/library/busybox:$busybox_version
+# Debian's copyright file goes with the binary (busybox is GPL-2.0).
+busybox_adds=(--add "$meta/busybox/bin/busybox=/bin/busybox")
+busybox_adds+=(--add "$meta/busybox/usr/share/doc/busybox-static/copyright=/usr/share/doc/busybox-static/copyright")
+mapfile -t applets < <("$meta/busybox/bin/busybox" --list)
+for applet in "${applets[@]}"; do
+    [[ $applet == busybox ]] || busybox_adds+=(--symlink "/bin/$applet=busybox")
+done
+image "$busybox_ref" "${busybox_adds[@]}" --cmd '["sh"]'
+
+# --- manifests ---------------------------------------------------------------------------------------
+# Upstream manifests of the add-ons built here, from the module zips that go.sum pins, under the file
+# names cluster_addons looks for in cluster_addons_manifest_dir (its vars/main.yml).
+local_path_manifest=local-path-provisioner-${version[local-path-provisioner]}.yaml
+lpdir=$(cd "$here/local-path-provisioner" && go list -m -f '{{.Dir}}' github.com/rancher/local-path-provisioner)
+install -m 0644 "$lpdir/deploy/local-path-storage.yaml" "$work/manifests/$local_path_manifest"
+# Under the upstream name (Docker Hub's official image) and path (/traefik).
+traefik_ref=docker.io/library/traefik:${version[traefik]}
+image "$traefik_ref" --add "$work/bin/traefik=/traefik" --entrypoint '["/traefik"]'
 
 # --- manifest, check, publish ------------------------------------------------------------------------
 "$python" - "$meta/pins.json" <<EOF
@@ -246,16 +321,21 @@ json.dump({
     "kubernetes": "$kver", "key": "$key", "go": "$(go env GOVERSION)", "build_seconds": $((SECONDS - started)),
     "modules": {"k8s.io/kubernetes": "$kver", "${module[etcd]}": "${version[etcd]}",
                 "${module[coredns]}": "${version[coredns]}", "${module[cri-tools]}": "${version[cri-tools]}",
-                "${module[cni-plugins]}": "${version[cni-plugins]}", "${module[flannel]}": "${version[flannel]}"},
+                "${module[cni-plugins]}": "${version[cni-plugins]}", "${module[flannel]}": "${version[flannel]}",
+                "${module[local-path-provisioner]}": "${version[local-path-provisioner]}",
+                "${module[traefik]}": "${version[traefik]}", "sigs.k8s.io/gateway-api": "$gateway_api_version"},
+    "manifests": {"$local_path_manifest": "${version[local-path-provisioner]}", "$gateway_api_crds": "$gateway_api_version"},
     "binaries": {"etcd": "${version[etcd]}", "coredns": "${version[coredns]}", "crictl": "${version[cri-tools]}",
-                 "pause": "${tag[pause]}", "flanneld": "${version[flannel]}", **{"cni/" + n: "${version[cni-plugins]}" for n in "$(cd "$work/bin/cni" && echo *)".split()}},
+                 "pause": "${tag[pause]}", "flanneld": "${version[flannel]}", "traefik": "${version[traefik]}",
+                 "local-path-provisioner": "${version[local-path-provisioner]}", **{"cni/" + n: "${version[cni-plugins]}" for n in "$(cd "$work/bin/cni" && echo *)".split()}},
 }, open(sys.argv[1], "w"))
 EOF
 "$python" "$here/manifest.py" write "$work" "$meta/pins.json" "$meta/images.jsonl"
 "$python" "$here/manifest.py" verify "$work"
-for ref in "${images[@]}" "$flannel_ref"; do
+for ref in "${images[@]}" "$flannel_ref" "$local_path_ref" "$busybox_ref" "$traefik_ref"; do
     [[ -e $work/images/$(sed 's|[/:]|_|g' <<<"$ref").tar ]] || die "no archive was written for $ref"
 done
+[[ -s $work/manifests/$gateway_api_crds ]] || die "no Gateway API CRDs were written"
 mv -T "$work" "$final"
 rm -rf "$meta"
 trap - EXIT

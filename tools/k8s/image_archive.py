@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write a one-layer OCI image archive (an OCI image layout in a tar) without a registry or daemon.
+"""Write a one-layer OCI image archive (an OCI image layout in a tar) without a registry or daemon,
+or (--docker-save) convert the images of an unpacked `docker save` into one such archive.
 
 The layer holds the files given with --add on a minimal root filesystem (/etc/passwd, /etc/group,
 /etc/nsswitch.conf, /tmp). Every tar entry has owner root, mtime 0 and a sorted position, so the same
@@ -12,6 +13,7 @@ Prints one JSON object: the image reference, its manifest digest and the archive
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import io
 import json
@@ -33,6 +35,8 @@ BASE_FILES = {
 }
 BASE_DIRS = {"etc": 0o755, "home/nonroot": 0o700, "root": 0o700, "tmp": 0o1777, "var/run": 0o755}
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
 
 
 class ArchiveError(Exception):
@@ -106,8 +110,93 @@ def split_ref(ref: str) -> str:
     return last.rsplit(":", 1)[1]
 
 
+def _write_layout(out_path: str, small: dict[str, bytes], layers: list[tuple[str, object, int]]) -> None:
+    """Write an OCI image layout tar: the small files (index.json, configs, manifests) and the layer blobs,
+    each (sha256 hex, open binary file, size), every layer once; replaces out_path only when complete."""
+    small = {"oci-layout": _canonical({"imageLayoutVersion": "1.0.0"}), **small}
+    partial = out_path + ".partial"
+    written = set()
+    with tarfile.open(partial, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in ("blobs", "blobs/sha256"):
+            tar.addfile(_info(name, tarfile.DIRTYPE, 0o755))
+        for name in sorted(small):
+            tar.addfile(_info(name, tarfile.REGTYPE, 0o644, len(small[name])), io.BytesIO(small[name]))
+        for digest, handle, size in layers:
+            if digest not in written:
+                tar.addfile(_info(f"blobs/sha256/{digest}", tarfile.REGTYPE, 0o644, size), handle)
+                written.add(digest)
+    os.replace(partial, out_path)
+
+
+def _manifest(config_data: bytes, layers: list[dict]) -> tuple[str, bytes]:
+    """The sha256 and bytes of the OCI manifest of an image config and its layer descriptors."""
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_TYPE,
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": f"sha256:{hashlib.sha256(config_data).hexdigest()}",
+            "size": len(config_data),
+        },
+        "layers": layers,
+    }
+    return _blob(_canonical(manifest))
+
+
+def _index(entries: list[dict]) -> bytes:
+    entries = sorted(entries, key=lambda entry: entry["annotations"]["io.containerd.image.name"])
+    return _canonical(
+        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+    )
+
+
+def _index_entry(ref: str, manifest_sha: str, size: int) -> dict:
+    return {
+        "mediaType": MANIFEST_TYPE,
+        "digest": f"sha256:{manifest_sha}",
+        "size": size,
+        "platform": {"architecture": "amd64", "os": "linux"},
+        "annotations": {"io.containerd.image.name": ref, "org.opencontainers.image.ref.name": split_ref(ref)},
+    }
+
+
+def from_docker_save(save_dir: str, out_path: str) -> list[dict]:
+    """Write one OCI archive of every tagged image of an unpacked `docker save` (Docker 20.10 writes the
+    older layout without index.json, which the node role cannot read); layers shared by several images are
+    stored once."""
+    with open(os.path.join(save_dir, "manifest.json"), encoding="utf-8") as handle:
+        saved = json.load(handle)
+    small: dict[str, bytes] = {}
+    layers: dict[str, tuple[str, int]] = {}
+    entries, results = [], []
+    for image in saved:
+        refs = image.get("RepoTags") or []
+        if not refs:
+            raise ArchiveError("an image of the docker save has no tag")
+        with open(os.path.join(save_dir, image["Config"]), "rb") as handle:
+            config_data = handle.read()
+        descriptors = []
+        for layer in image["Layers"]:
+            path = os.path.join(save_dir, layer)
+            if path not in layers:
+                layers[path] = (sha256(path), os.path.getsize(path))
+            digest, size = layers[path]
+            descriptors.append({"mediaType": LAYER_TYPE, "digest": f"sha256:{digest}", "size": size})
+        manifest_sha, manifest_data = _manifest(config_data, descriptors)
+        small[f"blobs/sha256/{hashlib.sha256(config_data).hexdigest()}"] = config_data
+        small[f"blobs/sha256/{manifest_sha}"] = manifest_data
+        for ref in refs:
+            entries.append(_index_entry(ref, manifest_sha, len(manifest_data)))
+            results.append({"ref": ref, "digest": f"sha256:{manifest_sha}"})
+    small["index.json"] = _index(entries)
+    with contextlib.ExitStack() as stack:
+        opened = [(digest, stack.enter_context(open(path, "rb")), size) for path, (digest, size) in layers.items()]
+        _write_layout(out_path, small, opened)
+    return sorted(results, key=lambda result: result["ref"])
+
+
 def write_archive(ref: str, out_path: str, config: dict, adds, symlinks, *, with_ca: bool = True) -> dict:
-    tag = split_ref(ref)
+    split_ref(ref)
     out_dir = os.path.dirname(os.path.abspath(out_path))
     with tempfile.NamedTemporaryFile(dir=out_dir, suffix=".layer") as layer:
         build_layer(layer, adds, symlinks, with_ca=with_ca)
@@ -122,52 +211,16 @@ def write_archive(ref: str, out_path: str, config: dict, adds, symlinks, *, with
             "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer_sha}"]},
             "history": [{"created": "1970-01-01T00:00:00Z", "created_by": "ome.k8s tools/k8s/image_archive.py"}],
         }
-        config_sha, config_data = _blob(_canonical(image_config))
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
-                "digest": f"sha256:{config_sha}",
-                "size": len(config_data),
-            },
-            "layers": [
-                {
-                    "mediaType": "application/vnd.oci.image.layer.v1.tar",
-                    "digest": f"sha256:{layer_sha}",
-                    "size": layer_size,
-                }
-            ],
-        }
-        manifest_sha, manifest_data = _blob(_canonical(manifest))
-        index = {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "manifests": [
-                {
-                    "mediaType": manifest["mediaType"],
-                    "digest": f"sha256:{manifest_sha}",
-                    "size": len(manifest_data),
-                    "platform": {"architecture": "amd64", "os": "linux"},
-                    "annotations": {"io.containerd.image.name": ref, "org.opencontainers.image.ref.name": tag},
-                }
-            ],
-        }
+        config_data = _canonical(image_config)
+        layer_descriptor = {"mediaType": LAYER_TYPE, "digest": f"sha256:{layer_sha}", "size": layer_size}
+        manifest_sha, manifest_data = _manifest(config_data, [layer_descriptor])
         small = {
-            "oci-layout": _canonical({"imageLayoutVersion": "1.0.0"}),
-            "index.json": _canonical(index),
-            f"blobs/sha256/{config_sha}": config_data,
+            "index.json": _index([_index_entry(ref, manifest_sha, len(manifest_data))]),
+            f"blobs/sha256/{hashlib.sha256(config_data).hexdigest()}": config_data,
             f"blobs/sha256/{manifest_sha}": manifest_data,
         }
-        partial = out_path + ".partial"
-        with tarfile.open(partial, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for name in ("blobs", "blobs/sha256"):
-                tar.addfile(_info(name, tarfile.DIRTYPE, 0o755))
-            for name in sorted(small):
-                tar.addfile(_info(name, tarfile.REGTYPE, 0o644, len(small[name])), io.BytesIO(small[name]))
-            layer.seek(0)
-            tar.addfile(_info(f"blobs/sha256/{layer_sha}", tarfile.REGTYPE, 0o644, layer_size), layer)
-        os.replace(partial, out_path)
+        layer.seek(0)
+        _write_layout(out_path, small, [(layer_sha, layer, layer_size)])
     return {"ref": ref, "digest": f"sha256:{manifest_sha}", "sha256": sha256(out_path)}
 
 
@@ -180,7 +233,8 @@ def _pair(text: str) -> tuple[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref", required=True, help="full image reference, registry/name:tag")
+    parser.add_argument("--ref", help="full image reference, registry/name:tag")
+    parser.add_argument("--docker-save", metavar="DIR", help="convert this unpacked `docker save` instead")
     parser.add_argument("--out", required=True, help="archive file to write")
     parser.add_argument("--entrypoint", default="[]", help="JSON list")
     parser.add_argument("--cmd", default="[]", help="JSON list")
@@ -188,6 +242,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--add", type=_pair, action="append", default=[], help="SOURCE=DEST file to add")
     parser.add_argument("--symlink", type=_pair, action="append", default=[], help="DEST=TARGET symbolic link")
     args = parser.parse_args(argv)
+    if args.docker_save:
+        try:
+            results = from_docker_save(args.docker_save, args.out)
+        except (ArchiveError, OSError, KeyError, json.JSONDecodeError) as err:
+            print(f"image_archive.py: {args.docker_save}: {err}", file=sys.stderr)
+            return 1
+        for result in results:
+            print(json.dumps(result, sort_keys=True))
+        return 0
+    if not args.ref:
+        parser.error("--ref is required unless --docker-save is given")
     config = {
         key: value
         for key, value in (

@@ -51,8 +51,12 @@ def describe(root: str, rel: str, pins: dict, images: dict) -> dict:
     elif rel.startswith("images/") and name in images:
         image = images[name]
         entry.update(kind="image", image=image["ref"], digest=image["digest"], version=image["ref"].rsplit(":", 1)[1])
+    elif rel.startswith("manifests/"):
+        entry.update(kind="manifest", version=pins["manifests"][name])
     elif rel.startswith("bin/"):
         entry.update(kind="binary", version=pins["binaries"].get(rel.split("/", 1)[1], pins["kubernetes"]))
+    elif rel.startswith("manifests/") and name in pins.get("manifests", {}):
+        entry.update(kind="manifest", version=pins["manifests"][name])
     return entry
 
 

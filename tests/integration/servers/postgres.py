@@ -60,8 +60,11 @@ def find_bindir():
 class PostgresServer:
     """One cluster: initdb once, then start/stop/kill it as the tests need."""
 
-    def __init__(self, base, port=None, bindir=None):
+    def __init__(self, base, port=None, bindir=None, superuser="postgres", superuser_password=SUPERUSER_PASSWORD):
         self.base = Path(base)
+        # The role initdb makes the cluster's bootstrap superuser, as the postgres image's POSTGRES_USER does.
+        self.superuser = superuser
+        self.superuser_password = superuser_password
         self.data = self.base / "data"
         self.socket_dir = self.base / "socket"
         self.log = self.base / "server.log"
@@ -86,7 +89,7 @@ class PostgresServer:
         self.base.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(exist_ok=True)
         pwfile = self.base / "pwfile"
-        pwfile.write_text(SUPERUSER_PASSWORD + "\n")
+        pwfile.write_text(self.superuser_password + "\n")
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
             for path in (self.base, self.socket_dir, pwfile):
@@ -97,7 +100,7 @@ class PostgresServer:
             "-D",
             str(self.data),
             "-U",
-            "postgres",
+            self.superuser,
             "--pwfile",
             str(pwfile),
             "--auth-local",
@@ -145,6 +148,21 @@ class PostgresServer:
     def is_running(self):
         return port_open(self.port)
 
+    def env(self, **extra):
+        """The environment of a client on the server's socket, with the server's binaries first on PATH."""
+        env = dict(os.environ, PATH="%s:%s" % (self.bindir, os.environ["PATH"]), PGHOST=str(self.socket_dir))
+        env["PGPORT"] = str(self.port)
+        for key in ("PGUSER", "PGPASSWORD", "PGDATABASE"):
+            env.pop(key, None)
+        env.update(extra)
+        return env
+
+    def run_as_postgres(self, *args, env=None):
+        """Run a command as the user the server runs as (root cannot); its CompletedProcess, unchecked."""
+        return subprocess.run(
+            self._cmd(*map(str, args)), capture_output=True, text=True, check=False, env=env, timeout=120
+        )
+
     def psql(self, sql, db="postgres"):
         return self._run(
             str(self.bindir / "psql"),
@@ -157,7 +175,7 @@ class PostgresServer:
             "-p",
             str(self.port),
             "-U",
-            "postgres",
+            self.superuser,
             "-d",
             db,
             input_text=sql,

@@ -15,11 +15,12 @@ pytestmark = pytest.mark.slow
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 PLAYBOOK = pathlib.Path(__file__).with_name("render.yml")
+LOCAL_PATH_PLAYBOOK = pathlib.Path(__file__).with_name("local_path.yml")
 VALIDATE_VERSIONS = ("1.35.0", "1.37.0")
 CORE_GROUPS = ("v1", "apps/v1", "storage.k8s.io/v1", "rbac.authorization.k8s.io/v1")
 
 
-def run(tmp_path, render=True, **settings):
+def run(tmp_path, render=True, playbook=PLAYBOOK, **settings):
     """Run the add-ons playbook, in render mode unless render is false; return the result and render dir."""
     out = tmp_path / "render"
     settings = dict(settings, ansible_python_interpreter=sys.executable)
@@ -34,7 +35,7 @@ def run(tmp_path, render=True, **settings):
         "local",
         "-e",
         json.dumps(settings),
-        str(PLAYBOOK),
+        str(playbook),
     ]
     result = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300)
     return result, out
@@ -284,6 +285,125 @@ def test_flannel_defaults_take_the_pinned_upstream_image_and_the_former_calico_s
     assert net_conf == {"Network": "10.32.0.0/16", "Backend": {"Type": "vxlan"}}
 
 
+TRAEFIK = {
+    "cluster_addons_gateway": "traefik",
+    "ome_k8s_gateway_proxy_namespace": "traefik",
+    "cluster_addons_cni": "flannel",
+    "cluster_addons_storage_provisioner": "none",
+}
+
+
+def test_traefik_objects(tmp_path):
+    """cluster_addons_gateway=traefik: our Traefik objects, its GatewayClass, listeners on its entryPoints' ports."""
+    result, out = run(
+        tmp_path,
+        **TRAEFIK,
+        cluster_addons_traefik_image="registry.example.org/library/traefik:v3.6.12",
+        cluster_addons_traefik_image_pull_policy="Never",
+        cluster_addons_traefik_http_node_port=31080,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    objects = rendered(out)
+    gateway_files = sorted(name for name in objects if name.startswith("gateway/"))
+    assert gateway_files == [
+        "gateway/clusterrole-ome-k8s-traefik.yaml",
+        "gateway/clusterrolebinding-ome-k8s-traefik.yaml",
+        "gateway/deployment-traefik.yaml",
+        "gateway/gateway-ome-gateway.yaml",
+        "gateway/gatewayclass-ome-traefik.yaml",
+        "gateway/httproute-https-redirect.yaml",
+        "gateway/namespace-ome-gateway.yaml",
+        "gateway/namespace-traefik.yaml",
+        "gateway/service-traefik.yaml",
+        "gateway/serviceaccount-traefik.yaml",
+    ]
+    check_core_schemas(objects)
+
+    namespace = objects["gateway/namespace-traefik.yaml"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    for name in ("deployment-traefik", "service-traefik", "serviceaccount-traefik"):
+        assert objects["gateway/%s.yaml" % name]["metadata"]["namespace"] == "traefik", name
+
+    gateway_class = objects["gateway/gatewayclass-ome-traefik.yaml"]
+    assert gateway_class["spec"] == {"controllerName": "traefik.io/gateway-controller"}
+    gateway = objects["gateway/gateway-ome-gateway.yaml"]
+    assert gateway["spec"]["gatewayClassName"] == "ome-traefik"
+    listeners = {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
+    assert (listeners["http"]["protocol"], listeners["http"]["port"]) == ("HTTP", 8000)
+    assert (listeners["https"]["protocol"], listeners["https"]["port"]) == ("HTTPS", 8443)
+
+    pod = objects["gateway/deployment-traefik.yaml"]["spec"]["template"]["spec"]
+    assert objects["gateway/deployment-traefik.yaml"]["spec"]["replicas"] == 2
+    assert pod["serviceAccountName"] == "traefik"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["image"] == "registry.example.org/library/traefik:v3.6.12"
+    assert container["imagePullPolicy"] == "Never"
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    args = container["args"]
+    assert "--providers.kubernetesGateway=true" in args
+    assert "--global.checkNewVersion=false" in args and "--global.sendAnonymousUsage=false" in args
+    assert not [
+        arg for arg in args if arg.startswith(("--api", "--providers.kubernetesCRD", "--providers.kubernetesIngress"))
+    ]
+    # Traefik serves a listener on the entryPoint whose address ends in the listener's port.
+    entry_points = {arg.split(".")[1]: int(arg.rsplit(":", 1)[1]) for arg in args if arg.startswith("--entryPoints.")}
+    assert entry_points == {"web": 8000, "websecure": 8443, "traefik": 8080}
+    container_ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert container_ports == entry_points
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ping", "port": "traefik"}
+
+    service = objects["gateway/service-traefik.yaml"]
+    assert service["spec"]["type"] == "NodePort"
+    assert service["spec"]["selector"] == pod_labels(objects["gateway/deployment-traefik.yaml"])
+    ports = {(port["port"], container_ports[port["targetPort"]], port["nodePort"]) for port in service["spec"]["ports"]}
+    assert ports == {(80, listeners["http"]["port"], 31080), (443, listeners["https"]["port"], 30443)}
+    assert "annotations" not in service["metadata"]
+
+    rules = {resource: sorted(rule["verbs"]) for rule in objects["gateway/clusterrole-ome-k8s-traefik.yaml"]["rules"]
+             for resource in rule["resources"]}  # fmt: skip
+    for resource in ("namespaces", "services", "secrets"):
+        assert {"list", "watch"} <= set(rules[resource]), resource
+    assert rules["endpointslices"] == ["list", "watch"]
+    for resource in ("gatewayclasses", "gateways", "httproutes", "referencegrants"):
+        assert rules[resource] == ["get", "list", "watch"], resource
+        if resource != "referencegrants":
+            assert rules[resource + "/status"] == ["update"], resource
+    binding = objects["gateway/clusterrolebinding-ome-k8s-traefik.yaml"]
+    assert binding["roleRef"]["name"] == "ome-k8s-traefik"
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "traefik", "namespace": "traefik"}]
+    assert "gateway-api-v1.4.1-standard-install.yaml" in result.stdout
+    assert "envoy-gateway" not in result.stdout
+
+
+def pod_labels(deployment):
+    return deployment["spec"]["template"]["metadata"]["labels"]
+
+
+def test_traefik_load_balancer_and_cluster_ip(tmp_path):
+    result, out = run(
+        tmp_path,
+        **TRAEFIK,
+        cluster_addons_gateway_service_type="LoadBalancer",
+        cluster_addons_gateway_load_balancer_ip="192.0.2.20",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    service = rendered(out)["gateway/service-traefik.yaml"]
+    assert service["metadata"]["annotations"] == {"kube-vip.io/loadbalancerIPs": "192.0.2.20"}
+    assert [port["nodePort"] for port in service["spec"]["ports"]] == [30080, 30443]
+
+    result, out = run(tmp_path, **TRAEFIK, cluster_addons_gateway_service_type="ClusterIP")
+    assert result.returncode == 0, result.stdout + result.stderr
+    service = rendered(out)["gateway/service-traefik.yaml"]
+    check_core_schemas({"service": service})
+    assert service["spec"]["type"] == "ClusterIP"
+    assert [sorted(port) for port in service["spec"]["ports"]] == [["name", "port", "protocol", "targetPort"]] * 2
+
+
 @pytest.mark.parametrize(
     "settings, message",
     [
@@ -308,6 +428,33 @@ def test_flannel_defaults_take_the_pinned_upstream_image_and_the_former_calico_s
             {"cluster_addons_flannel_image": "ghcr.io/flannel-io/flannel:latest"},
             "'ghcr.io/flannel-io/flannel:latest'",
         ),
+        ({"cluster_addons_local_path_helper_image": "busybox"}, "'busybox')"),
+        ({"cluster_addons_local_path_helper_image": "busybox:latest"}, "'busybox:latest')"),
+        (
+            {"cluster_addons_local_path_image": "rancher/local-path-provisioner:latest"},
+            "'rancher/local-path-provisioner:latest'",
+        ),
+        (
+            {"cluster_addons_local_path_image_pull_policy": "Sometimes"},
+            "value of cluster_addons_local_path_image_pull_policy must be one of: IfNotPresent, Always, Never",
+        ),
+        (
+            {"cluster_addons_gateway": "traefik"},
+            "the Gateway's proxies run in the namespace traefik, but ome_k8s_gateway_proxy_namespace is "
+            "'envoy-gateway-system'",
+        ),
+        (
+            dict(TRAEFIK, cluster_addons_traefik_https_node_port=30080),
+            "must be two different ports of Kubernetes' default NodePort range 30000-32767 (got 30080 and 30080)",
+        ),
+        (
+            dict(TRAEFIK, cluster_addons_traefik_image="docker.io/library/traefik:latest"),
+            "'docker.io/library/traefik:latest'",
+        ),
+        (
+            dict(TRAEFIK, cluster_addons_traefik_image_pull_policy="Sometimes"),
+            "value of cluster_addons_traefik_image_pull_policy must be one of: Always, IfNotPresent, Never",
+        ),
     ],
     ids=[
         "nfs-without-server",
@@ -319,6 +466,14 @@ def test_flannel_defaults_take_the_pinned_upstream_image_and_the_former_calico_s
         "subnet-not-cidr",
         "unpinned-flannel",
         "latest-flannel-image",
+        "untagged-local-path-helper",
+        "latest-local-path-helper",
+        "latest-local-path-image",
+        "unknown-local-path-pull-policy",
+        "traefik-behind-envoy-policies",
+        "traefik-same-node-ports",
+        "latest-traefik-image",
+        "traefik-pull-policy",
     ],
 )
 def test_bad_settings_fail_before_rendering(tmp_path, settings, message):
@@ -356,8 +511,8 @@ ALL_MANIFESTS = {
     "calico-v3.31.0-tigera-operator.yaml": (
         "https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/tigera-operator.yaml"
     ),
-    "local-path-provisioner-v0.0.32.yaml": (
-        "https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.32/deploy/local-path-storage.yaml"
+    "local-path-provisioner-v0.0.33.yaml": (
+        "https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.33/deploy/local-path-storage.yaml"
     ),
     "envoy-gateway-v1.7.2-install.yaml": "https://github.com/envoyproxy/gateway/releases/download/v1.7.2/install.yaml",
 }
@@ -442,3 +597,145 @@ def test_offline_manifest_that_differs_from_its_checksum_fails_before_any_apply(
         "In %s, %s (sha256:%s) does not match cluster_addons_manifest_checksums." % (offline, operator, actual)
     ) in output
     assert "Apply the Calico operator" not in output
+
+
+# A stand-in for the upstream deploy/local-path-storage.yaml with the parts the role changes or keeps.
+LOCAL_PATH_HELPER_POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "helper-pod"},
+    "spec": {
+        "priorityClassName": "system-node-critical",
+        "containers": [{"name": "helper-pod", "image": "busybox", "imagePullPolicy": "IfNotPresent"}],
+    },
+}
+LOCAL_PATH_UPSTREAM = [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "local-path-storage"}},
+    {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "local-path-provisioner-service-account", "namespace": "local-path-storage"},
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "local-path-provisioner", "namespace": "local-path-storage"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "local-path-provisioner"}},
+            "template": {
+                "metadata": {"labels": {"app": "local-path-provisioner"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "local-path-provisioner",
+                            "image": "rancher/local-path-provisioner:v0.0.33",
+                            "imagePullPolicy": "IfNotPresent",
+                            "command": ["local-path-provisioner", "start", "--config", "/etc/config/config.json"],
+                        }
+                    ]
+                },
+            },
+        },
+    },
+    {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": "local-path"},
+        "provisioner": "rancher.io/local-path",
+        "reclaimPolicy": "Delete",
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "local-path-config", "namespace": "local-path-storage"},
+        "data": {
+            "config.json": '{"nodePathMap": [{"node": "DEFAULT_PATH_FOR_NON_LISTED_NODES", "paths": ["/opt"]}]}',
+            "setup": '#!/bin/sh\nmkdir -m 0777 -p "$VOL_DIR"\n',
+            "teardown": '#!/bin/sh\nrm -rf "$VOL_DIR"\n',
+            "helperPod.yaml": yaml.safe_dump(LOCAL_PATH_HELPER_POD),
+        },
+    },
+]
+
+
+def local_path_objects(tmp_path, **settings):
+    """The objects the role applies for local-path, from the stand-in manifest in cluster_addons_manifest_dir."""
+    offline = tmp_path / "offline"
+    offline.mkdir()
+    (offline / "local-path-provisioner-v0.0.33.yaml").write_text(yaml.safe_dump_all(LOCAL_PATH_UPSTREAM))
+    out = tmp_path / "local-path.json"
+    result, _unused = run(
+        tmp_path,
+        render=False,
+        playbook=LOCAL_PATH_PLAYBOOK,
+        cluster_addons_manifest_dir=str(offline),
+        test_local_path_out=str(out),
+        **settings,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    objects = json.loads(out.read_text())
+    for obj in objects:
+        if obj["apiVersion"] in CORE_GROUPS:
+            for version in VALIDATE_VERSIONS:
+                kubernetes_validate.validate(obj, version, strict=True)
+    return objects
+
+
+def test_local_path_keeps_upstream_objects_and_pins_the_helper_image(tmp_path):
+    """Defaults: upstream's provisioner image and scripts, our path and class, busybox pinned to a release."""
+    objects = local_path_objects(tmp_path)
+    kinds = [obj["kind"] for obj in objects]
+    assert kinds == ["Namespace", "ServiceAccount", "ConfigMap", "Deployment", "StorageClass"]
+    config, deployment, storage_class = objects[2:]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container == LOCAL_PATH_UPSTREAM[2]["spec"]["template"]["spec"]["containers"][0]
+    assert config["data"]["setup"] == LOCAL_PATH_UPSTREAM[4]["data"]["setup"]
+    assert config["data"]["teardown"] == LOCAL_PATH_UPSTREAM[4]["data"]["teardown"]
+    assert json.loads(config["data"]["config.json"]) == {
+        "nodePathMap": [{"node": "DEFAULT_PATH_FOR_NON_LISTED_NODES", "paths": ["/var/lib/local-path-provisioner"]}]
+    }
+    helper = yaml.safe_load(config["data"]["helperPod.yaml"])
+    assert helper["spec"]["priorityClassName"] == "system-node-critical"
+    assert helper["spec"]["containers"] == [
+        {"name": "helper-pod", "image": "busybox:1.35.0", "imagePullPolicy": "IfNotPresent"}
+    ]
+    assert storage_class["reclaimPolicy"] == "Retain"
+    assert storage_class["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "ome.k8s"
+    # The provisioner reads the helper pod template only at start: its pods carry the template's checksum.
+    assert deployment["spec"]["template"]["metadata"] == {
+        "labels": {"app": "local-path-provisioner"},
+        "annotations": {
+            "ome.k8s/helper-pod-sha256": hashlib.sha256(config["data"]["helperPod.yaml"].encode()).hexdigest()
+        },
+    }
+
+
+def test_local_path_images_and_pull_policy_from_the_site(tmp_path):
+    """An air-gapped site or a mirror: both images and the pull policy of both containers are the site's."""
+    objects = local_path_objects(
+        tmp_path,
+        cluster_addons_local_path_image="registry.example.org/rancher/local-path-provisioner:v0.0.33",
+        cluster_addons_local_path_helper_image="registry.example.org/library/busybox:1.35.0",
+        cluster_addons_local_path_image_pull_policy="Never",
+    )
+    by_kind = {obj["kind"]: obj for obj in objects}
+    (container,) = by_kind["Deployment"]["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "registry.example.org/rancher/local-path-provisioner:v0.0.33"
+    assert container["imagePullPolicy"] == "Never"
+    assert container["command"][0] == "local-path-provisioner"
+    (helper,) = yaml.safe_load(by_kind["ConfigMap"]["data"]["helperPod.yaml"])["spec"]["containers"]
+    assert helper == {
+        "name": "helper-pod",
+        "image": "registry.example.org/library/busybox:1.35.0",
+        "imagePullPolicy": "Never",
+    }
+def test_traefik_download_needs_the_checksum_of_the_gateway_api_crds(tmp_path):
+    """Traefik's one upstream file is the Gateway API's standard-install.yaml, pinned like the others."""
+    result, _unused = run(
+        tmp_path, render=False, **TRAEFIK, cluster_addons_kubeconfig=str(tmp_path / "no-such-kubeconfig")
+    )
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert "cluster_addons_manifest_checksums has no sha256 for gateway-api-v1.4.1-standard-install.yaml." in output
+    assert "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.4.1/standard-install.yaml" in output
+    assert "envoy-gateway" not in output

@@ -7,131 +7,77 @@ layout (the application role was the image's superuser), idempotence and a chang
 
 from __future__ import annotations
 
-import os
+import contextlib
+import importlib
 import pathlib
-import shutil
-import socket
 import subprocess
-import tempfile
+import sys
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "roles" / "postgresql" / "files" / "postgresql_roles.sh"
-PG_BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
 ADMIN_PASSWORD = "admin-password-0123456789"
 APP_PASSWORD = "app-password-0123456789ab"
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The integration tests' throw-away PostgreSQL (tests/integration/servers/postgres.py).
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+pg = importlib.import_module("servers.postgres")
 
 
 class Cluster:
-    def __init__(self, bootstrap_user):
-        if not (PG_BIN / "initdb").exists():
-            pytest.skip("Debian's postgresql package (/usr/lib/postgresql/15/bin) is not installed")
-        if os.geteuid() != 0:
-            pytest.skip("starting a throw-away PostgreSQL needs root (to run it as the postgres user)")
-        self.base = pathlib.Path(tempfile.mkdtemp(prefix="ome-k8s-pgroles-"))
-        os.chmod(self.base, 0o755)
-        shutil.chown(self.base, "postgres", "postgres")
-        self.data = self.base / "data"
-        self.port = _free_port()
-        pwfile = self.base / "pw"
-        pwfile.write_text(ADMIN_PASSWORD + "\n")
-        shutil.chown(pwfile, "postgres", "postgres")
-        self._as_postgres(
-            PG_BIN / "initdb",
-            "-D",
-            self.data,
-            "-U",
-            bootstrap_user,
-            "--pwfile",
-            pwfile,
-            "--auth-local",
-            "trust",
-            "--auth-host",
-            "scram-sha-256",
-            "-E",
-            "UTF8",
-            "--no-locale",
-        )
-        with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(
-                "listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\nfsync = off\n"
-                % (self.port, self.base)
-            )
-        self._as_postgres(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.base / "log", "-w", "start")
+    """A fresh PostgreSQL as the postgres image leaves it, and the roles script run against it."""
 
-    def _as_postgres(self, *argv, env=None, check=True):
-        return subprocess.run(
-            ["runuser", "-u", "postgres", "--", *map(str, argv)],
-            capture_output=True,
-            text=True,
-            check=check,
-            env=env,
-            timeout=120,
-        )
-
-    def env(self, **extra):
-        env = dict(
-            os.environ, PATH="%s:%s" % (PG_BIN, os.environ["PATH"]), PGHOST=str(self.base), PGPORT=str(self.port)
-        )
-        for key in ("PGUSER", "PGPASSWORD", "PGDATABASE"):
-            env.pop(key, None)
-        env.update(extra)
-        return env
+    def __init__(self, server):
+        self.server = server
 
     def run_script(
         self, admin="postgres", admin_password=ADMIN_PASSWORD, app="omero", app_password=APP_PASSWORD, db="omero"
     ):
-        env = self.env(
+        env = self.server.env(
             POSTGRES_USER=admin,
             POSTGRES_PASSWORD=admin_password,
             POSTGRESQL_APP_USER=app,
             POSTGRESQL_APP_PASSWORD=app_password,
             POSTGRESQL_APP_DATABASE=db,
         )
-        proc = self._as_postgres("sh", SCRIPT, env=env, check=False)
+        proc = self.server.run_as_postgres("sh", SCRIPT, env=env)
         assert proc.returncode == 0, proc.stderr
         assert app_password not in proc.stdout + proc.stderr
         return proc.stdout.splitlines()
 
     def query(self, sql, user, db="postgres"):
-        proc = self._as_postgres(
-            "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", db, "-c", sql, env=self.env()
+        proc = self.server.run_as_postgres(
+            "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", db, "-c", sql, env=self.server.env()
         )
+        assert proc.returncode == 0, proc.stderr
         return proc.stdout.strip()
 
     def login(self, user, password, db="postgres"):
         proc = subprocess.run(
             ["psql", "-X", "-h", "127.0.0.1", "-U", user, "-d", db, "-c", "SELECT 1"],
-            env=self.env(PGPASSWORD=password),
+            env=self.server.env(PGPASSWORD=password),
             capture_output=True,
             text=True,
             check=False,
         )
         return proc.returncode == 0
 
-    def close(self):
-        self._as_postgres(PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "stop", check=False)
-        shutil.rmtree(self.base, ignore_errors=True)
-
 
 @pytest.fixture
-def cluster(request):
-    made = []
+def cluster():
+    if pg.find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries (Debian package postgresql-15) are not installed")
+    with contextlib.ExitStack() as stack:
 
-    def make(bootstrap_user="postgres"):
-        made.append(Cluster(bootstrap_user))
-        return made[-1]
+        def make(bootstrap_user="postgres"):
+            base = stack.enter_context(pg.postgres_base())
+            server = pg.PostgresServer(base / "cluster", superuser=bootstrap_user, superuser_password=ADMIN_PASSWORD)
+            server.init().start()
+            stack.callback(server.stop, "immediate")
+            return Cluster(server)
 
-    yield make
-    for c in made:
-        c.close()
+        yield make
 
 
 ATTRS = "SELECT rolsuper, rolcreatedb, rolcreaterole, rolcanlogin FROM pg_roles WHERE rolname = 'omero'"
