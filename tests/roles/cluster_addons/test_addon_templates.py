@@ -428,8 +428,8 @@ def test_traefik_load_balancer_and_cluster_ip(tmp_path):
             {"cluster_addons_flannel_image": "ghcr.io/flannel-io/flannel:latest"},
             "'ghcr.io/flannel-io/flannel:latest'",
         ),
-        ({"cluster_addons_local_path_helper_image": "busybox"}, "'busybox')"),
-        ({"cluster_addons_local_path_helper_image": "busybox:latest"}, "'busybox:latest')"),
+        ({"cluster_addons_local_path_helper_image": "busybox"}, "'busybox',"),
+        ({"cluster_addons_local_path_helper_image": "busybox:latest"}, "'busybox:latest',"),
         (
             {"cluster_addons_local_path_image": "rancher/local-path-provisioner:latest"},
             "'rancher/local-path-provisioner:latest'",
