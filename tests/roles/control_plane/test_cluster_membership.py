@@ -28,6 +28,7 @@ FAKE_KUBEADM = pathlib.Path(fake_kubeadm.__file__)
 HOSTS = [("cp1.example.org", "192.0.2.11"), ("cp2.example.org", "192.0.2.12"), ("cp3.example.org", "192.0.2.13")]
 WORKERS = [("w1.example.org", "192.0.2.21")]
 CONTROL_PLANES = [host for host, _unused in HOSTS]
+ALL_HOSTS = CONTROL_PLANES + [host for host, _unused in WORKERS]
 HA = {
     "control_plane_vip": "192.0.2.10",
     "control_plane_vip_interface": "eth0",
@@ -48,7 +49,7 @@ def hosts(runner, member=None):
     """
     root = runner.tmp_path / "hosts"
     leader = member or CONTROL_PLANES[0]
-    for host in CONTROL_PLANES + [name for name, _unused in WORKERS]:
+    for host in ALL_HOSTS:
         kube_dir(root, host).mkdir(parents=True)
         if host != leader:
             (kube_dir(root, host) / "pki").symlink_to(kube_dir(root, leader) / "pki")
@@ -96,7 +97,7 @@ def converge(runner, root, settings=None, succeed=True):
     if not kubeadm.exists():
         kubeadm.parent.mkdir()
         kubeadm.write_text(
-            "#!/bin/sh\nFAKE_KUBEADM_RECORD=%s exec %s %s \"$@\"\n"
+            '#!/bin/sh\nFAKE_KUBEADM_RECORD=%s exec %s %s "$@"\n'
             % (shlex.quote(str(record)), shlex.quote(sys.executable), shlex.quote(str(FAKE_KUBEADM)))
         )
         kubeadm.chmod(0o755)
@@ -266,7 +267,7 @@ def test_second_run_changes_nothing(runner):
         "Joining as control planes: none",
     ]
     assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
-    assert run.changed() == {host: 0 for host in CONTROL_PLANES + ["w1.example.org"]}
+    assert run.changed() == {host: 0 for host in ALL_HOSTS}
 
 
 def test_no_host_joins_through_a_control_plane_without_the_cluster_ca(runner):
@@ -326,7 +327,7 @@ def test_key_is_drawn_once_and_kept(runner):
     first = {host: encryption_config(root, host).read_bytes() for host in CONTROL_PLANES}
     run = converge(runner, root)
     assert {host: encryption_config(root, host).read_bytes() for host in CONTROL_PLANES} == first
-    assert run.changed() == {host: 0 for host in CONTROL_PLANES + ["w1.example.org"]}
+    assert run.changed() == {host: 0 for host in ALL_HOSTS}
 
 
 def test_joining_control_planes_get_the_members_configuration(runner):
