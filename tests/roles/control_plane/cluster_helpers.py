@@ -47,7 +47,7 @@ class Runner:
         path.write_text(yaml.safe_dump(inventory, sort_keys=False))
         return path
 
-    def playbook(self, playbook, inventory, *args, extra_vars=None):
+    def playbook(self, playbook, inventory, *args, extra_vars=None, extra_env=None):
         env = dict(os.environ)
         env.update(
             {
@@ -59,6 +59,7 @@ class Runner:
                 "HOME": str(self.tmp_path / "home"),
             }
         )
+        env.update(extra_env or {})
         (self.tmp_path / "home").mkdir(exist_ok=True)
         command = [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(playbook), *args]
         for key, value in (extra_vars or {}).items():

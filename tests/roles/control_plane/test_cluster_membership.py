@@ -1,14 +1,22 @@
-"""Who initialises, who leads and who joins: the control plane role run without kubeadm on local hosts.
+"""Who initialises, who leads and who joins: the control plane and worker roles with a fake kubeadm.
 
-Each host gets its own kubeadm directory in a tmp dir, so membership (admin.conf) and the cluster CA can
-differ per host; every step that needs kubeadm is skipped and reported, everything else runs for real.
+The hosts all run on the controller, each with its own kubeadm directory in a tmp dir, so membership
+(admin.conf, kubelet.conf) can differ per host. kubeadm is fake_kubeadm.py, named by
+control_plane_kubeadm_command and worker_kubeadm_command: it records every call and leaves what the real
+kubeadm would (the CA, admin.conf, kubelet.conf), so the roles run their real path and the tests assert
+which kubeadm commands ran, with which arguments and configuration.
 """
 
 import base64
 import hashlib
+import json
 import pathlib
+import re
+import shlex
 import subprocess
+import sys
 
+import fake_kubeadm
 import pytest
 import yaml
 from cluster_helpers import local_inventory
@@ -16,12 +24,15 @@ from cluster_helpers import local_inventory
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = pathlib.Path(__file__).with_name("membership.yml")
+FAKE_KUBEADM = pathlib.Path(fake_kubeadm.__file__)
 HOSTS = [("cp1.example.org", "192.0.2.11"), ("cp2.example.org", "192.0.2.12"), ("cp3.example.org", "192.0.2.13")]
 WORKERS = [("w1.example.org", "192.0.2.21")]
+CONTROL_PLANES = [host for host, _unused in HOSTS]
+ALL_HOSTS = CONTROL_PLANES + [host for host, _unused in WORKERS]
 HA = {
     "control_plane_vip": "192.0.2.10",
     "control_plane_vip_interface": "eth0",
-    "control_plane_kubeadm_run": False,
+    "worker_node_labels": {"ome.example.org/pool": "test"},
 }
 
 
@@ -29,39 +40,22 @@ def kube_dir(root, host):
     return root / host / "etc" / "kubernetes"
 
 
-def make_member(root, host):
-    """What kubeadm init would have left on host: admin.conf and the cluster CA.
+def hosts(runner, member=None):
+    """Each host's kubeadm directory; ``member`` already runs the cluster (what kubeadm init left there).
 
     Tasks delegated to the leading host still resolve paths with the joining host's variables, and all
-    these "hosts" share one file system: every other host's pki directory points at the leader's.
+    these "hosts" share one file system: every other host's pki directory points at the leader's, which
+    is also how a joining control plane gets the cluster's certificates here.
     """
-    directory = kube_dir(root, host)
-    (directory / "pki").mkdir(parents=True)
-    (directory / "admin.conf").write_text("stand-in\n")
-    for other, _unused in HOSTS:
-        if other != host:
-            kube_dir(root, other).mkdir(parents=True)
-            (kube_dir(root, other) / "pki").symlink_to(directory / "pki")
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=kubernetes",
-            "-keyout",
-            str(directory / "pki" / "ca.key"),
-            "-out",
-            str(directory / "pki" / "ca.crt"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    root = runner.tmp_path / "hosts"
+    leader = member or CONTROL_PLANES[0]
+    for host in ALL_HOSTS:
+        kube_dir(root, host).mkdir(parents=True)
+        if host != leader:
+            (kube_dir(root, host) / "pki").symlink_to(kube_dir(root, leader) / "pki")
+    if member:
+        fake_kubeadm.init(kube_dir(root, member))
+    return root
 
 
 def ca_hash(root, host):
@@ -75,19 +69,215 @@ def ca_hash(root, host):
     return "sha256:" + hashlib.sha256(der).hexdigest()
 
 
+class Run:
+    """One ansible-playbook run: its JSON report, its output and the kubeadm calls it made."""
+
+    def __init__(self, result, calls):
+        self.output = result.stdout + result.stderr
+        self.report = json.loads(result.stdout)
+        self.calls = calls
+
+    def shown(self, task):
+        """The message of the debug task named ``task`` (run once: the first host's result)."""
+        for play in self.report["plays"]:
+            for each in play["tasks"]:
+                # The JSON callback names a role's task "<role> : <name>".
+                if each["task"]["name"].split(" : ")[-1] == task:
+                    return next(iter(each["hosts"].values()))["msg"]
+        raise AssertionError("no task %r in the run" % task)
+
+    def changed(self):
+        return {host: stats["changed"] for host, stats in self.report["stats"].items()}
+
+
 def converge(runner, root, settings=None, succeed=True):
-    inventory = runner.write_inventory(local_inventory(HOSTS, WORKERS, {**HA, **(settings or {})}))
+    """Run membership.yml; returns the run with the kubeadm calls of this run only."""
+    record = runner.tmp_path / "kubeadm-calls.jsonl"
+    kubeadm = runner.tmp_path / "bin" / "kubeadm"
+    if not kubeadm.exists():
+        kubeadm.parent.mkdir()
+        kubeadm.write_text(
+            '#!/bin/sh\nFAKE_KUBEADM_RECORD=%s exec %s %s "$@"\n'
+            % (shlex.quote(str(record)), shlex.quote(sys.executable), shlex.quote(str(FAKE_KUBEADM)))
+        )
+        kubeadm.chmod(0o755)
+    before = len(record.read_text().splitlines()) if record.exists() else 0
+    # Each role's command set on its own hosts only: the workers' join credentials are made with the
+    # leading control plane's setting.
+    host_vars = {host: {"control_plane_kubeadm_command": str(kubeadm)} for host in CONTROL_PLANES}
+    host_vars.update({host: {"worker_kubeadm_command": str(kubeadm)} for host, _unused in WORKERS})
+    inventory = runner.write_inventory(local_inventory(HOSTS, WORKERS, {**HA, **(settings or {})}, host_vars))
     result = runner.playbook(
         PLAYBOOK,
         inventory,
         extra_vars={
             "__control_plane_config_dir": "%s/{{ inventory_hostname }}/etc/kubernetes" % root,
+            "__worker_config_dir": "%s/{{ inventory_hostname }}/etc/kubernetes" % root,
             "control_plane_audit_log_dir": "%s/{{ inventory_hostname }}/var/log/kubernetes/audit" % root,
         },
+        extra_env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"},
     )
-    output = result.stdout + result.stderr
-    assert (result.returncode == 0) == succeed, output
-    return output
+    (runner.tmp_path / "last-run.json").write_text(result.stdout)
+    assert (result.returncode == 0) == succeed, result.stdout + result.stderr
+    calls = [json.loads(line) for line in record.read_text().splitlines()[before:]] if record.exists() else []
+    return Run(result, calls)
+
+
+def calls_of(run, *command):
+    """The recorded calls whose arguments start with ``command``."""
+    return [call for call in run.calls if call["argv"][: len(command)] == list(command)]
+
+
+def option(call, name):
+    return call["argv"][call["argv"].index(name) + 1]
+
+
+def joins(run, root):
+    """Host -> the JoinConfiguration kubeadm join was handed there (the role removes the file afterwards)."""
+    by_host = {}
+    for call in calls_of(run, "join"):
+        config = pathlib.Path(option(call, "--config"))
+        host = config.relative_to(root).parts[0]
+        assert config == kube_dir(root, host) / "kubeadm-join.yaml"
+        assert call["config_mode"] == "0600"
+        (doc,) = [d for d in yaml.safe_load_all(call["config"]) if d]
+        assert (doc["apiVersion"], doc["kind"]) == ("kubeadm.k8s.io/v1beta4", "JoinConfiguration")
+        by_host[host] = doc
+    return by_host
+
+
+def tokens_created(run):
+    return [call["argv"][2] for call in calls_of(run, "token", "create")]
+
+
+def certificate_keys_uploaded(run):
+    return [option(call, "--certificate-key") for call in calls_of(run, "init", "phase", "upload-certs")]
+
+
+def kube_vip_kubeconfig(text):
+    (pod,) = [d for d in yaml.safe_load_all(text) if d]
+    return pod["spec"]["volumes"][0]["hostPath"]["path"]
+
+
+def assert_joined(root, run, control_planes, workers, leader):
+    """Hosts joined with the credentials made on the leader for their batch, and are members now."""
+    docs = joins(run, root)
+    assert sorted(docs) == sorted(control_planes + workers)
+    cp_token, worker_token = tokens_created(run)
+    (certificate_key,) = certificate_keys_uploaded(run)
+    for host in control_planes + workers:
+        discovery = docs[host]["discovery"]["bootstrapToken"]
+        assert discovery["apiServerEndpoint"] == "192.0.2.10:6443"
+        assert discovery["caCertHashes"] == [ca_hash(root, leader)]
+        assert discovery["token"] == (cp_token if host in control_planes else worker_token)
+        assert re.fullmatch(r"[a-z0-9]{6}\.[a-z0-9]{16}", discovery["token"])
+        # The token and its certificate key are gone with the file once the host has joined.
+        assert not (kube_dir(root, host) / "kubeadm-join.yaml").exists()
+        assert (kube_dir(root, host) / "kubelet.conf").exists()
+    for host in control_planes:
+        assert docs[host]["controlPlane"]["certificateKey"] == certificate_key
+        assert (kube_dir(root, host) / "admin.conf").exists()
+        assert kube_vip_kubeconfig((kube_dir(root, host) / "manifests" / "kube-vip.yaml").read_text()) == str(
+            kube_dir(root, host) / "admin.conf"
+        )
+    assert re.fullmatch(r"[0-9a-f]{64}", certificate_key)
+    for host in workers:
+        assert "controlPlane" not in docs[host]
+        assert docs[host]["nodeRegistration"]["kubeletExtraArgs"] == [
+            {"name": "node-labels", "value": "ome.example.org/pool=test"}
+        ]
+        assert not (kube_dir(root, host) / "admin.conf").exists()
+
+
+def test_existing_cluster_joins_the_new_control_planes_through_the_member(runner):
+    root = hosts(runner, member="cp1.example.org")
+    run = converge(runner, root)
+    assert run.shown("Show what this run does to the control plane")[1:] == [
+        "Members already: cp1.example.org",
+        "Leading host: cp1.example.org",
+        "Joining as control planes: cp2.example.org, cp3.example.org",
+    ]
+    assert calls_of(run, "init") == calls_of(run, "init", "phase", "upload-certs")
+    # One token and one certificate key for the control planes, one token for the workers, each made
+    # once on the leading control plane; cp2 and cp3 join one at a time, then the worker.
+    assert [call["argv"][:2] for call in run.calls] == [
+        ["token", "create"],
+        ["init", "phase"],
+        ["join", "--config"],
+        ["join", "--config"],
+        ["token", "create"],
+        ["join", "--config"],
+    ]
+    assert all(option(call, "--ttl") == "15m" for call in calls_of(run, "token", "create"))
+    assert_joined(root, run, ["cp2.example.org", "cp3.example.org"], ["w1.example.org"], "cp1.example.org")
+    # The member is left alone, except that its kube-vip keeps using admin.conf.
+    assert not (kube_dir(root, "cp1.example.org") / "kubeadm-join.yaml").exists()
+    assert kube_vip_kubeconfig((kube_dir(root, "cp1.example.org") / "manifests" / "kube-vip.yaml").read_text()) == str(
+        kube_dir(root, "cp1.example.org") / "admin.conf"
+    )
+
+
+def test_replaced_first_host_joins_instead_of_starting_a_second_cluster(runner):
+    root = hosts(runner, member="cp2.example.org")
+    run = converge(runner, root)
+    assert "Leading host: cp2.example.org" in run.shown("Show what this run does to the control plane")
+    assert calls_of(run, "init") == calls_of(run, "init", "phase", "upload-certs")
+    assert_joined(root, run, ["cp1.example.org", "cp3.example.org"], ["w1.example.org"], "cp2.example.org")
+    # The cluster configuration is kept on the leading host.
+    assert (kube_dir(root, "cp2.example.org") / "kubeadm-config.yaml").exists()
+    assert not (kube_dir(root, "cp1.example.org") / "kubeadm-config.yaml").exists()
+
+
+def test_new_cluster_initialises_on_the_first_host(runner):
+    root = hosts(runner)
+    run = converge(runner, root)
+    shown = run.shown("Show what this run does to the control plane")
+    assert shown[1:3] == ["Members already: none (new cluster)", "Leading host: cp1.example.org"]
+    (init,) = [call for call in calls_of(run, "init") if "phase" not in call["argv"]]
+    assert run.calls[0] == init
+    config = kube_dir(root, "cp1.example.org") / "kubeadm-config.yaml"
+    assert init["argv"] == ["init", "--config", str(config), "--skip-token-print"]
+    assert init["config_mode"] == "0600"
+    kinds = {doc["kind"] for doc in yaml.safe_load_all(init["config"]) if doc}
+    assert {"InitConfiguration", "ClusterConfiguration"} <= kinds
+    # kube-vip is there before init, with the bootstrap credentials, and uses admin.conf after it.
+    assert kube_vip_kubeconfig(init["manifests"]["kube-vip.yaml"]) == str(
+        kube_dir(root, "cp1.example.org") / "super-admin.conf"
+    )
+    assert_joined(root, run, ["cp2.example.org", "cp3.example.org"], ["w1.example.org"], "cp1.example.org")
+    assert kube_vip_kubeconfig((kube_dir(root, "cp1.example.org") / "manifests" / "kube-vip.yaml").read_text()) == str(
+        kube_dir(root, "cp1.example.org") / "admin.conf"
+    )
+    # The admin kubeconfig kubeadm init left is fetched to the controller, for the owner only.
+    fetched = runner.tmp_path / "home" / ".kube" / "lochy.conf"
+    assert fetched.read_bytes() == (kube_dir(root, "cp1.example.org") / "admin.conf").read_bytes()
+    assert fetched.stat().st_mode & 0o777 == 0o600
+
+
+def test_second_run_changes_nothing(runner):
+    """Once every host is a member, a second run calls no kubeadm command and changes no file."""
+    root = hosts(runner)
+    converge(runner, root)
+    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    run = converge(runner, root)
+    assert run.calls == []
+    assert run.shown("Show what this run does to the control plane")[1:] == [
+        "Members already: cp1.example.org, cp2.example.org, cp3.example.org",
+        "Leading host: cp1.example.org",
+        "Joining as control planes: none",
+    ]
+    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+    assert run.changed() == {host: 0 for host in ALL_HOSTS}
+
+
+def test_no_host_joins_through_a_control_plane_without_the_cluster_ca(runner):
+    root = hosts(runner, member="cp1.example.org")
+    (kube_dir(root, "cp1.example.org") / "pki" / "ca.crt").unlink()
+    run = converge(runner, root, succeed=False)
+    assert "cp1.example.org has no %s" % (kube_dir(root, "cp2.example.org") / "pki" / "ca.crt") in " ".join(
+        run.output.split()
+    )
+    assert calls_of(run, "join") == []
 
 
 def encryption_config(root, host):
@@ -111,102 +301,15 @@ def encryption_key(root, host):
 SITE_KEY = base64.b64encode(bytes(range(32))).decode()
 
 
-def join_config(root, host):
-    (doc,) = [d for d in yaml.safe_load_all((kube_dir(root, host) / "kubeadm-join.yaml").read_text()) if d]
-    return doc
-
-
-def kube_vip_kubeconfig(root, host):
-    (pod,) = [d for d in yaml.safe_load_all((kube_dir(root, host) / "manifests" / "kube-vip.yaml").read_text()) if d]
-    return pod["spec"]["volumes"][0]["hostPath"]["path"]
-
-
-def test_existing_cluster_joins_the_new_control_planes_through_the_member(runner):
-    root = runner.tmp_path / "hosts"
-    make_member(root, "cp1.example.org")
-    output = converge(runner, root)
-    assert "Leading host: cp1.example.org" in output
-    assert "Joining as control planes: cp2.example.org, cp3.example.org" in output
-    assert "(control_plane_kubeadm_run is false): kubeadm init --config" not in " ".join(output.split())
-
-    docs = [join_config(root, host) for host in ("cp2.example.org", "cp3.example.org")]
-    for doc in docs:
-        assert doc["kind"] == "JoinConfiguration"
-        assert doc["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "192.0.2.10:6443"
-        assert doc["discovery"]["bootstrapToken"]["caCertHashes"] == [ca_hash(root, "cp1.example.org")]
-        assert len(doc["controlPlane"]["certificateKey"]) == 64
-        int(doc["controlPlane"]["certificateKey"], 16)
-    # One token and one certificate key for the batch, made once on the leading control plane.
-    assert docs[0]["discovery"] == docs[1]["discovery"]
-    assert docs[0]["controlPlane"]["certificateKey"] == docs[1]["controlPlane"]["certificateKey"]
-    assert "kubeadm init phase upload-certs --upload-certs --certificate-key <key> (on cp1.example.org)" in " ".join(
-        output.split()
-    )
-
-    # The member is left alone: no join file; kube-vip on the joined hosts uses admin.conf.
-    assert not (kube_dir(root, "cp1.example.org") / "kubeadm-join.yaml").exists()
-    for host in ("cp2.example.org", "cp3.example.org"):
-        assert kube_vip_kubeconfig(root, host) == str(kube_dir(root, host) / "admin.conf")
-        mode = (kube_dir(root, host) / "kubeadm-join.yaml").stat().st_mode & 0o777
-        assert mode == 0o600
-
-
-def test_replaced_first_host_joins_instead_of_starting_a_second_cluster(runner):
-    root = runner.tmp_path / "hosts"
-    make_member(root, "cp2.example.org")
-    output = converge(runner, root)
-    assert "Leading host: cp2.example.org" in output
-    assert "Joining as control planes: cp1.example.org, cp3.example.org" in output
-    assert "(control_plane_kubeadm_run is false): kubeadm init --config" not in " ".join(output.split())
-    for host in ("cp1.example.org", "cp3.example.org"):
-        assert join_config(root, host)["discovery"]["bootstrapToken"]["caCertHashes"] == [
-            ca_hash(root, "cp2.example.org")
-        ]
-    # The cluster configuration is kept on the leading host.
-    assert (kube_dir(root, "cp2.example.org") / "kubeadm-config.yaml").exists()
-    assert not (kube_dir(root, "cp1.example.org") / "kubeadm-config.yaml").exists()
-
-
-def test_new_cluster_initialises_on_the_first_host(runner):
-    root = runner.tmp_path / "hosts"
-    root.mkdir()
-    output = converge(runner, root)
-    assert "Members already: none (new cluster)" in output
-    assert "Leading host: cp1.example.org" in output
-    assert (
-        "NOT EXERCISED on cp1.example.org (control_plane_kubeadm_run is false): kubeadm init --config %s"
-        % (kube_dir(root, "cp1.example.org") / "kubeadm-config.yaml")
-    ) in " ".join(output.split())
-    # kube-vip is written before init with the bootstrap credentials.
-    assert kube_vip_kubeconfig(root, "cp1.example.org") == str(kube_dir(root, "cp1.example.org") / "super-admin.conf")
-    # Without kubeadm init there is no CA to hash: the join files carry a placeholder, and it is reported.
-    assert "CA public key hash (no" in " ".join(output.split())
-    assert join_config(root, "cp2.example.org")["discovery"]["bootstrapToken"]["caCertHashes"] == ["sha256:" + "0" * 64]
-
-
-def test_second_run_changes_nothing(runner):
-    """A host whose join configuration was written counts as joined: the second run joins nobody."""
-    root = runner.tmp_path / "hosts"
-    make_member(root, "cp1.example.org")
-    converge(runner, root)
-    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
-    output = converge(runner, root)
-    assert "Joining as control planes: none" in output
-    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
-    recap = [line for line in output.splitlines() if line.startswith("cp")]
-    assert recap and all("changed=0" in line for line in recap), recap
-
-
 def test_new_cluster_gets_one_encryption_key_on_every_control_plane(runner):
-    root = runner.tmp_path / "hosts"
-    root.mkdir()
-    output = converge(runner, root)
-    keys = {encryption_key(root, host) for host, _unused in HOSTS}
+    root = hosts(runner)
+    run = converge(runner, root)
+    keys = {encryption_key(root, host) for host in CONTROL_PLANES}
     assert len(keys) == 1
     (key,) = keys
     assert len(base64.b64decode(key, validate=True)) == 32
-    assert key not in output
-    for host, _unused in HOSTS:
+    assert key not in run.output
+    for host in CONTROL_PLANES:
         assert encryption_config(root, host).stat().st_mode & 0o777 == 0o600
         assert encryption_config(root, host).parent.stat().st_mode & 0o777 == 0o700
         # The audit policy and the log directory every API server mounts.
@@ -214,23 +317,22 @@ def test_new_cluster_gets_one_encryption_key_on_every_control_plane(runner):
         assert policy["kind"] == "Policy"
         log_dir = root / host / "var" / "log" / "kubernetes" / "audit"
         assert log_dir.is_dir() and log_dir.stat().st_mode & 0o777 == 0o700
+    # The workers get neither.
+    assert not encryption_config(root, "w1.example.org").exists()
 
 
 def test_key_is_drawn_once_and_kept(runner):
-    root = runner.tmp_path / "hosts"
-    root.mkdir()
+    root = hosts(runner)
     converge(runner, root)
-    first = {host: encryption_config(root, host).read_bytes() for host, _unused in HOSTS}
-    output = converge(runner, root)
-    assert {host: encryption_config(root, host).read_bytes() for host, _unused in HOSTS} == first
-    recap = [line for line in output.splitlines() if line.startswith("cp")]
-    assert recap and all("changed=0" in line for line in recap), recap
+    first = {host: encryption_config(root, host).read_bytes() for host in CONTROL_PLANES}
+    run = converge(runner, root)
+    assert {host: encryption_config(root, host).read_bytes() for host in CONTROL_PLANES} == first
+    assert run.changed() == {host: 0 for host in ALL_HOSTS}
 
 
 def test_joining_control_planes_get_the_members_configuration(runner):
     """An existing cluster's file is copied as it is (even with a second key, as during a rotation)."""
-    root = runner.tmp_path / "hosts"
-    make_member(root, "cp1.example.org")
+    root = hosts(runner, member="cp1.example.org")
     existing = encryption_config(root, "cp1.example.org")
     existing.parent.mkdir(mode=0o700)
     existing.write_text(
@@ -242,26 +344,24 @@ def test_joining_control_planes_get_the_members_configuration(runner):
     )
     existing.chmod(0o600)
     before = existing.read_bytes()
-    output = converge(runner, root)
-    for host in ("cp1.example.org", "cp2.example.org", "cp3.example.org"):
+    run = converge(runner, root)
+    for host in CONTROL_PLANES:
         assert encryption_config(root, host).read_bytes() == before
-    assert SITE_KEY not in output
+    assert SITE_KEY not in run.output
 
 
 def test_site_key_is_used_for_a_new_cluster(runner):
-    root = runner.tmp_path / "hosts"
-    root.mkdir()
-    output = converge(runner, root, {"control_plane_encryption_key": SITE_KEY})
-    assert {encryption_key(root, host) for host, _unused in HOSTS} == {SITE_KEY}
-    assert SITE_KEY not in output
+    root = hosts(runner)
+    run = converge(runner, root, {"control_plane_encryption_key": SITE_KEY})
+    assert {encryption_key(root, host) for host in CONTROL_PLANES} == {SITE_KEY}
+    assert SITE_KEY not in run.output
 
 
 def test_site_key_never_replaces_the_clusters_key(runner):
-    root = runner.tmp_path / "hosts"
-    root.mkdir()
+    root = hosts(runner)
     converge(runner, root)
     drawn = encryption_key(root, "cp1.example.org")
-    output = converge(runner, root, {"control_plane_encryption_key": SITE_KEY}, succeed=False)
-    assert "holds no key equal to control_plane_encryption_key" in " ".join(output.split())
-    assert SITE_KEY not in output and drawn not in output
-    assert {encryption_key(root, host) for host, _unused in HOSTS} == {drawn}
+    run = converge(runner, root, {"control_plane_encryption_key": SITE_KEY}, succeed=False)
+    assert "holds no key equal to control_plane_encryption_key" in " ".join(run.output.split())
+    assert SITE_KEY not in run.output and drawn not in run.output
+    assert {encryption_key(root, host) for host in CONTROL_PLANES} == {drawn}
