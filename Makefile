@@ -48,7 +48,7 @@ e2e: setup
 
 e2e-down: setup
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/collections \
-	  OME_K8S_E2E_DIR=$(CURDIR)/build/e2e OME_K8S_E2E_ARTIFACTS=unused $(VENV)/bin/molecule destroy -s e2e
+	  OME_K8S_E2E_DIR=$(CURDIR)/build/e2e OME_K8S_E2E_ARTIFACTS=unused bash tools/e2e/run.sh down
 
 changelog: setup
 	$(VENV)/bin/antsibull-changelog release

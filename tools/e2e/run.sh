@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # make e2e: playbooks/cluster.yml for real on Molecule's `e2e` scenario (1 control plane, 2 workers in
-# local systemd containers), with the packages and images of `make k8s-artifacts`. Writes
-# build/e2e/summary.json (nodes, nodes_ready, cluster_rerun_changed, phases in seconds) and removes the
-# cluster at the end unless E2E_KEEP=1 (then build/e2e/kubeconfig reaches it; `make e2e-down` removes it).
+# local systemd containers), with the packages and images of `make k8s-artifacts`, then playbooks/apps.yml
+# on that cluster with the test images of tools/images (inventory molecule/e2e/apps). Writes
+# build/e2e/summary.json (nodes, nodes_ready, cluster_rerun_changed, apps_ready, apps_rerun_changed,
+# phases in seconds) and removes the cluster at the end unless E2E_KEEP=1 (then build/e2e/kubeconfig
+# reaches it; `make e2e-down` removes it).
+#
+#   tools/e2e/run.sh          everything
+#   tools/e2e/run.sh apps     only the application phases, on the cluster a run with E2E_KEEP=1 left
+#   tools/e2e/run.sh down     remove the cluster (make e2e-down)
 #
 # Environment: E2E_KEEP=1 keeps the cluster; OME_K8S_E2E_ARTIFACTS=<dir> uses that artifact directory
 # instead of `tools/k8s/build.sh` (which reuses its cache); E2E_READY_TIMEOUT (s, default 600).
@@ -14,6 +20,7 @@ export ANSIBLE_COLLECTIONS_PATH="$top/build/collections"
 export OME_K8S_E2E_DIR="$top/build/e2e"
 scenario=e2e
 cp=ome-k8s-e2e-cp1
+apps_inventory=molecule/e2e/apps
 ready_timeout=${E2E_READY_TIMEOUT:-600}
 
 # shellcheck source=tools/lib/apt.sh
@@ -61,6 +68,7 @@ images() {
     (cd tools/e2e/probe && CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags '-s -w' -o "$OME_K8S_E2E_DIR/probe" .)
     python3 tools/k8s/image_archive.py --ref ome-k8s.local/e2e-probe:1 --out "$dir/e2e-probe.tar" \
         --add "$OME_K8S_E2E_DIR/probe=/probe" --entrypoint '["/probe"]' --cmd '["serve"]' --user 65534 >/dev/null
+    bash tools/images/build.sh "$dir" >/dev/null
 }
 
 # Every node Ready within the timeout; prints nothing, fails with the nodes' state.
@@ -117,22 +125,94 @@ write_kubeconfig() {
     chmod 0600 "$OME_K8S_E2E_DIR/kubeconfig"
 }
 
+# --- applications --------------------------------------------------------------------------------------
+
+# playbooks/apps.yml with the e2e application inventory, its output in build/e2e/<name>.json.
+apps_playbook() {
+    local name=$1 rc=0
+    shift
+    ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook -i "$apps_inventory" playbooks/apps.yml "$@" \
+        >"$OME_K8S_E2E_DIR/$name.json" || rc=$?
+    if ((rc != 0)); then
+        python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/$name.json" >&2 || true
+        return "$rc"
+    fi
+}
+
+# omero_server_ready runs on the first control plane (omero_server_ready_delegate_host) and needs
+# omero-py with zeroc-ice 3.6 there (docs/readiness-omero.md): the venv of the OMERO tests, copied as a
+# site would install it.
+omero_py() {
+    bash tools/test-servers/omero-venv.sh >/dev/null
+    docker exec "$cp" test -x /opt/ome-k8s-tests/omero-venv/bin/python ||
+        docker cp /opt/ome-k8s-tests "$cp":/opt/
+}
+
+# The applications' host names (molecule/e2e/apps) at the control plane, whose NodePort 30080 is the
+# Gateway, in this machine's /etc/hosts between two marker lines: the readiness modules run here and
+# reach OMERO.web and Redmine through the Gateway by name, as a site's DNS would resolve them.
+hosts_begin="# >>> ome.k8s e2e"
+hosts_end="# <<< ome.k8s e2e"
+# Rewritten in place, not replaced: /etc/hosts may be a mount point.
+remove_host_names() {
+    local kept
+    kept=$(sed "/^$hosts_begin\$/,/^$hosts_end\$/d" /etc/hosts)
+    printf '%s\n' "$kept" >/etc/hosts
+}
+add_host_names() {
+    local ip
+    ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$cp")
+    remove_host_names
+    printf '%s\n%s omero.e2e.test redmine.e2e.test training.e2e.test\n%s\n' "$hosts_begin" "$ip" "$hosts_end" >>/etc/hosts
+}
+
+apps() {
+    add_host_names
+    apps_playbook apps
+    apps_ready=$(python3 tools/e2e/changed.py --ready "$OME_K8S_E2E_DIR/apps.json")
+    say "ready: ${apps_ready//$'\n'/, }"
+}
+
+apps_rerun() {
+    apps_playbook apps-rerun
+    apps_rerun_changed=$(python3 tools/e2e/changed.py "$OME_K8S_E2E_DIR/apps-rerun.json")
+    say "second apps.yml run: $apps_rerun_changed changed"
+}
+
+apps_check() {
+    apps_playbook apps-check --check --diff
+    apps_check_changed=$(python3 tools/e2e/changed.py "$OME_K8S_E2E_DIR/apps-check.json")
+    say "apps.yml --check --diff: $apps_check_changed changed"
+}
+
 write_summary() {
     local nodes ready
     nodes=$(kubectl_cp get nodes -o name | wc -l)
     ready=$(nodes_ready)
     local name timings=()
     for name in "${phase_order[@]}"; do timings+=("$name=${phases[$name]}"); done
-    python3 - "$OME_K8S_E2E_DIR/summary.json" "$nodes" "$ready" "$rerun_changed" "${check_changed:--1}" "$bare_to_ready" "${timings[@]}" <<'PY'
+    python3 - "$OME_K8S_E2E_DIR/summary.json" "$nodes" "$ready" "${rerun_changed:--1}" "${check_changed:--1}" \
+        "${bare_to_ready:--1}" "${apps_ready:-}" "${apps_rerun_changed:--1}" "${apps_check_changed:--1}" \
+        "${timings[@]}" <<'PY'
 import json, sys
-path, nodes, ready, changed, check_changed, bare_to_ready, *timings = sys.argv[1:]
+path, nodes, ready, changed, check_changed, bare_to_ready, apps_ready, apps_changed, apps_check, *timings = sys.argv[1:]
 phases = dict(timing.split("=", 1) for timing in timings)
+
+
+def count(text):
+    """A count, or None for a phase that did not run (-1)."""
+    return int(text) if int(text) >= 0 else None
+
+
 summary = {
     "nodes": int(nodes),
     "nodes_ready": int(ready),
-    "cluster_rerun_changed": int(changed),
-    "cluster_check_changed": int(check_changed) if int(check_changed) >= 0 else None,
-    "bare_to_ready_seconds": int(bare_to_ready),
+    "cluster_rerun_changed": count(changed),
+    "cluster_check_changed": count(check_changed),
+    "bare_to_ready_seconds": count(bare_to_ready),
+    "apps_ready": apps_ready.split("\n") if apps_ready else [],
+    "apps_rerun_changed": count(apps_changed),
+    "apps_check_changed": count(apps_check),
     "phases": {name: int(seconds) for name, seconds in phases.items()},
 }
 with open(path, "w") as out:
@@ -142,8 +222,34 @@ print(json.dumps(summary, indent=2))
 PY
 }
 
+run_apps() {
+    phase apps_omero_py omero_py
+    phase apps apps
+    write_summary
+    phase apps_rerun apps_rerun
+    phase apps_check apps_check
+    write_summary
+    [[ $apps_rerun_changed == 0 && $apps_check_changed == 0 ]] ||
+        die "apps.yml is not idempotent: $apps_rerun_changed changed on the second run, $apps_check_changed under --check"
+}
+
 [[ $(id -u) == 0 ]] || die "run as root (Docker, test images)"
 mkdir -p "$OME_K8S_E2E_DIR"
+case ${1:-all} in
+    down)
+        molecule destroy -s "$scenario"
+        remove_host_names
+        exit 0
+        ;;
+    apps)
+        [[ -f $OME_K8S_E2E_DIR/kubeconfig ]] || die "no kept cluster: run E2E_KEEP=1 make e2e first"
+        phase collection bash tools/test.sh build
+        run_apps
+        exit 0
+        ;;
+    all) ;;
+    *) die "usage: $0 [all|apps|down]" ;;
+esac
 rm -f "$OME_K8S_E2E_DIR/summary.json"
 phase artifacts artifacts
 phase images images
@@ -163,15 +269,17 @@ write_summary
 phase verify molecule verify -s "$scenario"
 phase cluster_check check_run
 write_summary
+[[ $rerun_changed == 0 && $check_changed == 0 ]] ||
+    die "cluster.yml is not idempotent: $rerun_changed changed on the second run, $check_changed under --check"
+run_apps
 phase reset molecule side-effect -s "$scenario"
 phase reset_clean check_clean
 phase rebuild molecule converge -s "$scenario"
 phase rebuild_ready wait_ready
 write_summary
-[[ $rerun_changed == 0 && $check_changed == 0 ]] ||
-    die "cluster.yml is not idempotent: $rerun_changed changed on the second run, $check_changed under --check"
 if [[ ${E2E_KEEP:-0} == 1 ]]; then
     say "kept: KUBECONFIG=$OME_K8S_E2E_DIR/kubeconfig kubectl get nodes; make e2e-down removes it"
 else
     molecule destroy -s "$scenario"
+    remove_host_names
 fi
