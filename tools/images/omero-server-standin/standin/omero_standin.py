@@ -16,12 +16,21 @@ client protocol for the readiness module ome.k8s.omero_server_ready and the role
 * ``status`` and ``stop``: what ``omero admin status`` and ``omero admin stop`` do for the probes and
   the preStop hook.
 
-Logins: ``guest`` with any non-empty password, ``root`` with ROOTPASS, and a live session's key as both
-name and password (joinSession). Sessions live in memory only.
+Each session gets the services omero-py's BlitzGateway.connect() and the training role's accounts Job
+(roles/omero_training/files/omero_training_accounts.py) call: ISession (getSession, closeSession), IAdmin
+(the group and experimenter calls below, on an in-memory account list) and ``submit`` for a Chmod2 that
+changes a group's permissions. Nothing else of OMERO (no images, no queries, no imports).
+
+Logins: ``guest`` with any non-empty password, ``root`` with ROOTPASS, an experimenter created through
+IAdmin with its password, and a live session's key as both name and password (joinSession). Sessions,
+groups, experimenters and passwords live in memory only: a restarted stand-in knows only root and guest
+again, and the accounts Job, run again, re-creates the rest.
 """
 
 import argparse
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -146,6 +155,117 @@ def ensure_schema():
     log.info("database schema %s patch %d is current", *row)
 
 
+# --- accounts (in memory) -------------------------------------------------------------------------
+
+
+class AccountError(Exception):
+    """A request the account list refuses; ``kind`` names the omero exception it becomes."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+class Accounts:
+    """OMERO's groups and experimenters, in memory only (a restart forgets everything created).
+
+    It starts with what a new OMERO database holds: the groups system (id 0), user (1) and guest (2),
+    and the experimenters root (0, in system and user) and guest (1, in guest). An experimenter's groups
+    are kept in order, the default group first, as OMERO keeps them.
+    """
+
+    SYSTEM, USER, GUEST = 0, 1, 2
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.groups = {}  # id -> {"name", "permissions" (e.g. "rwra--"), "ldap"}
+        self.users = {}  # id -> {"name", "first_name", "last_name", "ldap", "groups" [ids], "password"}
+        for name, permissions in (("system", "rw----"), ("user", "rwr---"), ("guest", "rw----")):
+            self.groups[len(self.groups)] = {"name": name, "permissions": permissions, "ldap": False}
+        for name, groups in (("root", [self.SYSTEM, self.USER]), ("guest", [self.GUEST])):
+            self.users[len(self.users)] = {
+                "name": name,
+                "first_name": name,
+                "last_name": name,
+                "ldap": False,
+                "groups": groups,
+                "password": None,
+            }
+
+    @staticmethod
+    def _find(table, kind, key):
+        for ident, entry in table.items():
+            if ident == key or entry["name"] == key:
+                return ident
+        raise AccountError("ApiUsageException", "No such %s: %s" % (kind, key))
+
+    def group_id(self, key):
+        """The id of the group with this id or name."""
+        with self._lock:
+            return self._find(self.groups, "group", key)
+
+    def user_id(self, key):
+        """The id of the experimenter with this id or name."""
+        with self._lock:
+            return self._find(self.users, "experimenter", key)
+
+    def is_admin(self, user_id):
+        return self.SYSTEM in self.users[user_id]["groups"]
+
+    def create_group(self, name, permissions, ldap):
+        with self._lock:
+            if any(g["name"] == name for g in self.groups.values()):
+                raise AccountError("ValidationException", "a group named %s exists" % name)
+            ident = max(self.groups) + 1
+            self.groups[ident] = {"name": name, "permissions": permissions, "ldap": ldap}
+        log.info("group %s (id %d, %s) created", name, ident, permissions)
+        return ident
+
+    def set_permissions(self, group_id, permissions):
+        with self._lock:
+            self.groups[group_id]["permissions"] = permissions
+        log.info("group id %d now %s", group_id, permissions)
+
+    def create_user(self, fields, password, group_ids):
+        """``fields``: name, first_name, last_name, ldap; ``group_ids``: the default group first."""
+        with self._lock:
+            if any(u["name"] == fields["name"] for u in self.users.values()):
+                raise AccountError("ValidationException", "an experimenter named %s exists" % fields["name"])
+            for group_id in group_ids:
+                self._find(self.groups, "group", group_id)
+            ident = max(self.users) + 1
+            self.users[ident] = dict(fields, groups=list(dict.fromkeys(group_ids)), password=self._hash(password))
+        log.info("experimenter %s (id %d) created in groups %s", fields["name"], ident, group_ids)
+        return ident
+
+    def add_groups(self, user_id, group_ids):
+        with self._lock:
+            groups = self.users[user_id]["groups"]
+            for group_id in group_ids:
+                self._find(self.groups, "group", group_id)
+                if group_id not in groups:
+                    groups.append(group_id)
+        log.info("experimenter id %d now in groups %s", user_id, groups)
+
+    def check_password(self, name, password):
+        """The experimenter's id when ``password`` is the one it was created with, else None."""
+        with self._lock:
+            for ident, entry in self.users.items():
+                if entry["name"] == name and entry["password"] is not None:
+                    salt, digest = entry["password"]
+                    if hmac.compare_digest(digest, self._hash(password, salt)[1]):
+                        return ident
+        return None
+
+    @staticmethod
+    def _hash(password, salt=None):
+        # Only a salted digest is kept, even in memory, so no dump of the process shows a password.
+        if password is None:
+            return None
+        salt = salt if salt is not None else os.urandom(16)
+        return salt, hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, 100_000)
+
+
 # --- Ice ------------------------------------------------------------------------------------------
 
 
@@ -176,13 +296,290 @@ def build_servants(communicator, adapter, root_password):
     import Ice
     import omero
     import omero.api
+    import omero.cmd
+    import omero.model
+    import omero.ObjectFactoryRegistrar
+    import omero.sys
+    from omero.rtypes import rbool, rlong, rstring, rtime
 
-    sessions = {}  # uuid -> user name
+    # Requests carry omero.model and rtypes objects: decode them as omero-py's classes, as a client does.
+    omero.ObjectFactoryRegistrar.registerObjectFactory(communicator, None)
+    for factory in omero.rtypes.ObjectFactories.values():
+        factory.register(communicator)
+
+    accounts = Accounts()
+    sessions = {}  # uuid -> {"user": experimenter id, "started": ms, "identities": [its servants' identities]}
     by_connection = {}  # connection description -> uuid
     lock = threading.Lock()
 
     def connection_key(current):
         return current.con.toString() if current.con else ""
+
+    def answer(method):
+        """An AMD servant method (OMERO's services are declared ``amd``) from a plain one."""
+
+        def dispatch(self, cb, *args):
+            try:
+                result = method(self, *args[:-1])  # the last one is Ice's current
+            except AccountError as exc:
+                cb.ice_exception(getattr(omero, exc.kind)(None, None, str(exc)))
+            except Exception as exc:  # anything else reaches the client as Ice.UnknownException
+                log.exception("%s failed", method.__name__)
+                cb.ice_exception(exc)
+            else:
+                cb.ice_response() if result is None else cb.ice_response(result)
+
+        return dispatch
+
+    # --- omero.model objects from the account list ---
+
+    def group_model(group_id):
+        entry = accounts.groups[group_id]
+        group = omero.model.ExperimenterGroupI(group_id, True)
+        group.setName(rstring(entry["name"]))
+        group.setLdap(rbool(entry["ldap"]))
+        group.getDetails().setPermissions(omero.model.PermissionsI(entry["permissions"]))
+        return group
+
+    def user_model(user_id):
+        entry = accounts.users[user_id]
+        user = omero.model.ExperimenterI(user_id, True)
+        user.setOmeName(rstring(entry["name"]))
+        user.setFirstName(rstring(entry["first_name"]))
+        user.setLastName(rstring(entry["last_name"]))
+        user.setLdap(rbool(entry["ldap"]))
+        for group_id in entry["groups"]:
+            user.linkExperimenterGroup(group_model(group_id))
+        return user
+
+    def value(rtype, default=None):
+        return default if rtype is None else rtype.getValue()
+
+    def permissions_of(group):
+        permissions = group.getDetails().getPermissions() if group.getDetails() else None
+        return str(permissions) if permissions is not None else "rw----"
+
+    def group_ids(groups):
+        return [accounts.group_id(value(g.getId()) if g.getId() is not None else value(g.getName())) for g in groups]
+
+    # --- per-session services ---
+
+    class SessionServiceI(omero.api.ISession):
+        def __init__(self, session_uuid):
+            self._uuid = session_uuid
+
+        @answer
+        def getSession_async(self, session_uuid):
+            with lock:
+                found = sessions.get(session_uuid)
+            if found is None:
+                raise AccountError("RemovedSessionException", "no session %s" % session_uuid)
+            session = omero.model.SessionI()
+            session.setUuid(rstring(session_uuid))
+            session.setOwner(omero.model.ExperimenterI(found["user"], False))
+            session.setStarted(rtime(found["started"]))
+            session.setTimeToIdle(rlong(600000))
+            session.setTimeToLive(rlong(0))
+            return session
+
+        @answer
+        def closeSession_async(self, session):
+            # Reference count 0: the session ends at once (OMERO counts the clients sharing it).
+            end_session(value(session.getUuid()))
+            return 0
+
+    class AdminI(omero.api.IAdmin):
+        def __init__(self, session_uuid, user_id):
+            self._uuid = session_uuid
+            self._user = user_id
+
+        def _require_admin(self):
+            if not accounts.is_admin(self._user):
+                raise AccountError("SecurityViolation", "only an administrator may change accounts")
+
+        @answer
+        def getSecurityRoles_async(self):
+            return omero.sys.Roles(
+                rootId=0,
+                rootName="root",
+                systemGroupId=Accounts.SYSTEM,
+                systemGroupName="system",
+                userGroupId=Accounts.USER,
+                userGroupName="user",
+                guestId=1,
+                guestName="guest",
+                guestGroupId=Accounts.GUEST,
+                guestGroupName="guest",
+            )
+
+        @answer
+        def getEventContext_async(self):
+            user = accounts.users[self._user]
+            default = user["groups"][0]
+            return omero.sys.EventContext(
+                sessionUuid=self._uuid,
+                userId=self._user,
+                userName=user["name"],
+                groupId=default,
+                groupName=accounts.groups[default]["name"],
+                isAdmin=accounts.is_admin(self._user),
+                adminPrivileges=[],
+                eventType="User",
+                memberOfGroups=list(user["groups"]),
+                leaderOfGroups=[],
+                groupPermissions=omero.model.PermissionsI(accounts.groups[default]["permissions"]),
+            )
+
+        @answer
+        def lookupGroups_async(self):
+            return [group_model(i) for i in sorted(accounts.groups)]
+
+        @answer
+        def lookupGroup_async(self, name):
+            return group_model(accounts.group_id(name))
+
+        @answer
+        def getGroup_async(self, group_id):
+            return group_model(accounts.group_id(group_id))
+
+        @answer
+        def lookupExperimenters_async(self):
+            return [user_model(i) for i in sorted(accounts.users)]
+
+        @answer
+        def lookupExperimenter_async(self, name):
+            return user_model(accounts.user_id(name))
+
+        @answer
+        def getExperimenter_async(self, user_id):
+            return user_model(accounts.user_id(user_id))
+
+        @answer
+        def containedGroups_async(self, user_id):
+            return [group_model(i) for i in accounts.users[accounts.user_id(user_id)]["groups"]]
+
+        @answer
+        def createGroup_async(self, group):
+            self._require_admin()
+            return accounts.create_group(value(group.getName()), permissions_of(group), value(group.getLdap(), False))
+
+        @answer
+        def createExperimenterWithPassword_async(self, user, password, default_group, other_groups):
+            self._require_admin()
+            fields = {
+                "name": value(user.getOmeName()),
+                "first_name": value(user.getFirstName(), ""),
+                "last_name": value(user.getLastName(), ""),
+                "ldap": value(user.getLdap(), False),
+            }
+            return accounts.create_user(fields, value(password), group_ids([default_group, *other_groups]))
+
+        @answer
+        def addGroups_async(self, user, groups):
+            self._require_admin()
+            accounts.add_groups(accounts.user_id(value(user.getId())), group_ids(groups))
+
+    class HandleI(omero.cmd.Handle):
+        """A command that ran to its end before submit returned: the client's first poll finds the answer."""
+
+        def __init__(self, request, response, identity):
+            self._request, self._response, self._identity = request, response, identity
+            now = int(time.time() * 1000)
+            flags = [omero.cmd.State.FAILURE] if isinstance(response, omero.cmd.ERR) else []
+            self._status = omero.cmd.Status(flags=flags, steps=1, currentStep=1, startTime=now, stopTime=now)
+
+        def getRequest(self, current=None):
+            return self._request
+
+        def getResponse(self, current=None):
+            return self._response
+
+        def getStatus(self, current=None):
+            return self._status
+
+        def addCallback(self, cb, current=None):
+            pass
+
+        def removeCallback(self, cb, current=None):
+            pass
+
+        def cancel(self, current=None):
+            return False
+
+        def close(self, current=None):
+            with contextlib.suppress(Ice.NotRegisteredException):
+                adapter.remove(self._identity)
+
+    def chmod(request, user_id):
+        """Chmod2 on groups only, the one use the accounts Job has for it (a group's permission level)."""
+        targets = dict(request.targetObjects or {})
+        group_targets = targets.pop("ExperimenterGroup", [])
+        if targets or not group_targets:
+            return omero.cmd.ERR("ome.k8s.standin", "unsupported", {"reason": "only ExperimenterGroup targets"})
+        if not accounts.is_admin(user_id):
+            return omero.cmd.ERR("ome.k8s.standin", "SecurityViolation", {"reason": "administrators only"})
+        permissions = str(omero.model.PermissionsI(request.permissions))
+        for group_id in group_targets:
+            accounts.set_permissions(accounts.group_id(group_id), permissions)
+        return omero.cmd.Chmod2Response(includedObjects={"ome.model.meta.ExperimenterGroup": group_targets})
+
+    class ServiceFactoryI(omero.api.ServiceFactory):
+        def __init__(self, session_uuid, user_id):
+            self._uuid = session_uuid
+            self._user = user_id
+
+        def _service(self, name, servant):
+            """The session's own servant (its services, its command handles), added at its first use,
+            removed with the session."""
+            identity = Ice.Identity(name, self._uuid)
+            with lock:
+                found = sessions.get(self._uuid)
+                if found is None:
+                    raise omero.RemovedSessionException(None, None, "session closed")
+                if identity not in found["identities"]:
+                    adapter.add(servant, identity)
+                    found["identities"].append(identity)
+            return adapter.createProxy(identity)
+
+        def getConfigService(self, current=None):
+            return config_prx
+
+        def getSessionService(self, current=None):
+            return omero.api.ISessionPrx.uncheckedCast(self._service("ISession", SessionServiceI(self._uuid)))
+
+        def getAdminService(self, current=None):
+            return omero.api.IAdminPrx.uncheckedCast(self._service("IAdmin", AdminI(self._uuid, self._user)))
+
+        def submit_async(self, cb, request, current=None):
+            if isinstance(request, omero.cmd.Chmod2):
+                response = chmod(request, self._user)
+            else:
+                response = omero.cmd.ERR("ome.k8s.standin", "unsupported", {"request": request.ice_id()})
+            name = str(uuid.uuid4())
+            try:
+                handle = self._service(name, HandleI(request, response, Ice.Identity(name, self._uuid)))
+            except omero.RemovedSessionException as exc:
+                cb.ice_exception(exc)
+            else:
+                cb.ice_response(omero.cmd.HandlePrx.uncheckedCast(handle))
+
+        def setCallback(self, callback, current=None):
+            pass
+
+        def keepAlive(self, proxy, current=None):
+            return True
+
+        def keepAllAlive(self, proxies, current=None):
+            return 0
+
+        def closeOnDestroy(self, current=None):
+            pass
+
+        def detachOnDestroy(self, current=None):
+            pass
+
+        def destroy(self, current=None):
+            end_session(self._uuid)
 
     class ConfigI(omero.api.IConfig):
         def __init__(self, config):
@@ -207,50 +604,28 @@ def build_servants(communicator, adapter, root_password):
     adapter.add(ConfigI(read_config()), config_identity)
     config_prx = omero.api.IConfigPrx.uncheckedCast(adapter.createProxy(config_identity))
 
-    class ServiceFactoryI(omero.api.ServiceFactory):
-        def __init__(self, session_uuid):
-            self._uuid = session_uuid
-
-        def getConfigService(self, current=None):
-            return config_prx
-
-        def setCallback(self, callback, current=None):
-            pass
-
-        def keepAlive(self, proxy, current=None):
-            return True
-
-        def keepAllAlive(self, proxies, current=None):
-            return 0
-
-        def closeOnDestroy(self, current=None):
-            pass
-
-        def detachOnDestroy(self, current=None):
-            pass
-
-        def destroy(self, current=None):
-            end_session(self._uuid)
-
     def end_session(session_uuid):
         with lock:
-            user = sessions.pop(session_uuid, None)
+            found = sessions.pop(session_uuid, None)
             for key in [k for k, v in by_connection.items() if v == session_uuid]:
                 del by_connection[key]
-        if user is not None:
+        if found is None:
+            return
+        for identity in [Ice.Identity(session_uuid, ""), *found["identities"]]:
             with contextlib.suppress(Ice.NotRegisteredException):
-                adapter.remove(Ice.Identity(session_uuid, ""))
-            log.info("session %s of %s closed", session_uuid[:8], user)
+                adapter.remove(identity)
+        log.info("session %s of %s closed", session_uuid[:8], accounts.users[found["user"]]["name"])
 
     def check_login(user, password):
+        """The experimenter id the name and password log in as, or None."""
         if user == "guest" and password:
-            return "guest"
+            return accounts.user_id("guest")
         if user == "root" and root_password and password == root_password:
-            return "root"
+            return accounts.user_id("root")
         with lock:
             if user == password and user in sessions:
-                return sessions[user]
-        return None
+                return sessions[user]["user"]
+        return accounts.check_password(user, password)
 
     class RouterI(Glacier2.Router):
         def getClientProxy(self, current=None):
@@ -268,23 +643,23 @@ def build_servants(communicator, adapter, root_password):
             return "standin-" + uuid.uuid5(uuid.NAMESPACE_OID, connection_key(current)).hex[:12]
 
         def createSession_async(self, cb, userId, password, current=None):
-            user = check_login(userId, password)
-            if user is None:
+            user_id = check_login(userId, password)
+            if user_id is None:
                 log.info("login refused for %r", userId)
                 cb.ice_exception(
                     Glacier2.PermissionDeniedException(
-                        "Password check failed for '%s' (OMERO.server stand-in: only guest, root and session keys)"
-                        % userId
+                        "Password check failed for '%s' (OMERO.server stand-in: guest, root, the experimenters"
+                        " created since it started, session keys)" % userId
                     )
                 )
                 return
             session_uuid = str(uuid.uuid4())
             identity = Ice.Identity(session_uuid, "")
-            adapter.add(ServiceFactoryI(session_uuid), identity)
+            adapter.add(ServiceFactoryI(session_uuid, user_id), identity)
             with lock:
-                sessions[session_uuid] = user
+                sessions[session_uuid] = {"user": user_id, "started": int(time.time() * 1000), "identities": []}
                 by_connection[connection_key(current)] = session_uuid
-            log.info("session %s created for %s", session_uuid[:8], user)
+            log.info("session %s created for %s", session_uuid[:8], accounts.users[user_id]["name"])
             cb.ice_response(Glacier2.SessionPrx.uncheckedCast(adapter.createProxy(identity)))
 
         def createSessionFromSecureConnection_async(self, cb, current=None):
@@ -294,11 +669,14 @@ def build_servants(communicator, adapter, root_password):
             cb.ice_response()
 
         def destroySession(self, current=None):
+            # Glacier2 raises SessionNotExistException for a connection without a session (omero-py's
+            # killSession ends the session through ISession first); clients ignore it. Raised here, it
+            # reached the client as an Ice.UnknownException that BlitzGateway logs as a warning, so the
+            # stand-in returns quietly instead.
             with lock:
                 session_uuid = by_connection.get(connection_key(current))
-            if session_uuid is None:
-                raise Glacier2.SessionNotExistException()
-            end_session(session_uuid)
+            if session_uuid is not None:
+                end_session(session_uuid)
 
         def getSessionTimeout(self, current=None):
             return 600
