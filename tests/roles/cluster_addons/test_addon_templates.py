@@ -686,6 +686,13 @@ def test_local_path_keeps_upstream_objects_and_pins_the_helper_image(tmp_path):
     objects = local_path_objects(tmp_path)
     kinds = [obj["kind"] for obj in objects]
     assert kinds == ["Namespace", "ServiceAccount", "ConfigMap", "Deployment", "StorageClass"]
+    # Labels of ours (a Namespace applied without any field of ours changes on every run) and the
+    # privileged level the helper pods' host paths need.
+    assert objects[0]["metadata"]["labels"] == {
+        "app.kubernetes.io/part-of": "ome-k8s-cluster",
+        "app.kubernetes.io/managed-by": "ome.k8s",
+        "pod-security.kubernetes.io/enforce": "privileged",
+    }
     config, deployment, storage_class = objects[2:]
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert container == LOCAL_PATH_UPSTREAM[2]["spec"]["template"]["spec"]["containers"][0]
