@@ -736,6 +736,8 @@ def test_local_path_images_and_pull_policy_from_the_site(tmp_path):
         "image": "registry.example.org/library/busybox:1.35.0",
         "imagePullPolicy": "Never",
     }
+
+
 def test_traefik_download_needs_the_checksum_of_the_gateway_api_crds(tmp_path):
     """Traefik's one upstream file is the Gateway API's standard-install.yaml, pinned like the others."""
     result, _unused = run(
