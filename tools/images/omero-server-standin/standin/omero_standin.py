@@ -8,7 +8,8 @@ client protocol for the readiness module ome.k8s.omero_server_ready and the role
 * ``database``: waits for PostgreSQL (the CONFIG_omero_db_* environment variables, as the upstream image
   reads them) and, on a database without OMERO's ``dbpatch`` table, creates that table holding one finished
   row for the schema the release expects, as OMERO records an initialised schema. Nothing else of the
-  schema exists. A database holding another schema version stops the start, as OMERO.server refuses one.
+  schema exists. An older schema gets one more finished row, the upgrade the upstream image's start runs
+  (`omego db upgrade`); a newer one stops the start, as OMERO.server refuses it.
 * ``serve``: one Ice object adapter on 4063 (tcp) and 4064 (ssl), plus 4065/4066 (ws/wss) when
   omero.client.icetransports names them, hosting a Glacier2 router (``OMERO.Glacier2/router``) and the
   few OMERO services a login uses. The router's client proxy is null, so a client sends its routed
@@ -141,10 +142,21 @@ def ensure_schema():
                         "Database ready (ome.k8s OMERO.server stand-in)",
                     ),
                 )
-            cur.execute(
-                "SELECT currentVersion, currentPatch FROM dbpatch WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1"
-            )
-            row = cur.fetchone()
+            row = latest_schema(cur)
+            if row is not None and schema_key(*row) < schema_key(SCHEMA_VERSION, SCHEMA_PATCH):
+                log.info(
+                    "upgrading the database schema from %s patch %d to %s patch %d (stand-in: one dbpatch row)",
+                    row[0],
+                    row[1],
+                    SCHEMA_VERSION,
+                    SCHEMA_PATCH,
+                )
+                cur.execute(
+                    "INSERT INTO dbpatch (id, currentVersion, currentPatch, previousVersion, previousPatch, finished,"
+                    " message) SELECT max(id) + 1, %s, %s, %s, %s, now(), %s FROM dbpatch",
+                    (SCHEMA_VERSION, SCHEMA_PATCH, row[0], row[1], "Database upgraded (ome.k8s OMERO.server stand-in)"),
+                )
+                row = latest_schema(cur)
     finally:
         conn.close()
     if row is None or (row[0], row[1]) != (SCHEMA_VERSION, SCHEMA_PATCH):
@@ -153,6 +165,17 @@ def ensure_schema():
             "database schema is %s, this server needs %s patch %d; not starting" % (found, SCHEMA_VERSION, SCHEMA_PATCH)
         )
     log.info("database schema %s patch %d is current", *row)
+
+
+def latest_schema(cur):
+    """(version, patch) of the newest finished dbpatch row, or None."""
+    cur.execute("SELECT currentVersion, currentPatch FROM dbpatch WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1")
+    return cur.fetchone()
+
+
+def schema_key(version, patch):
+    """`OMERO5.4`, 0 -> ((5, 4), 0), so that OMERO5.10 sorts after OMERO5.9."""
+    return tuple(int(part) for part in version[len("OMERO") :].split(".")), int(patch)
 
 
 # --- accounts (in memory) -------------------------------------------------------------------------
