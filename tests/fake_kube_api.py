@@ -2,7 +2,8 @@
 """A stand-in for the Kubernetes API, enough for kubernetes.core's k8s_info and server-side apply.
 
 It serves discovery for the few core and batch kinds the tests use, GET of one object or a list, PATCH
-(server-side apply) that stores the object and DELETE that removes it. Objects live in memory, by path.
+(server-side apply) that stores the object, with a resourceVersion that changes only with its content, and
+DELETE that removes it. Objects live in memory, by path.
 It records every request, so that a test can show a refusal sent none (or no write), and it holds what
 the cluster identity check reads: kube-system's Namespace and kubeadm's ConfigMap `kubeadm-config`.
 """
@@ -57,6 +58,14 @@ KUBEADM_CONFIG = "/api/v1/namespaces/kube-system/configmaps/kubeadm-config"
 KUBE_SYSTEM = "/api/v1/namespaces/kube-system"
 
 
+def _content(obj: dict) -> dict:
+    """An object without the fields the API server sets."""
+    metadata = {
+        k: v for k, v in obj.get("metadata", {}).items() if k not in ("uid", "resourceVersion", "managedFields")
+    }
+    return {**obj, "metadata": metadata}
+
+
 class FakeKubeAPI:
     """Start with ``with FakeKubeAPI() as api:``; ``api.kubeconfig(path)`` writes a kubeconfig for it.
 
@@ -68,6 +77,7 @@ class FakeKubeAPI:
         self, cluster_name: str | None = "lochy", kube_system_uid: str = "6c1f6d3e-0000-4000-8000-000000000001"
     ):
         self.objects: dict[str, dict] = {}
+        self.last_version = 0
         self.requests: list[tuple[str, str]] = []
         self.put(
             KUBE_SYSTEM,
@@ -126,7 +136,14 @@ class FakeKubeAPI:
                 path = self._path()
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 obj = yaml.safe_load(body)
-                obj.setdefault("metadata", {}).update({"uid": "0", "resourceVersion": "1"})
+                # As the API server does: other content gets a new resourceVersion, the same content keeps it.
+                stored = api.objects.get(path)
+                if stored is not None and _content(stored) == _content(obj):
+                    version = stored["metadata"].get("resourceVersion", "1")
+                else:
+                    api.last_version += 1
+                    version = str(api.last_version)
+                obj.setdefault("metadata", {}).update({"uid": "0", "resourceVersion": version})
                 api.objects[path] = obj
                 self._send(200, obj)
 

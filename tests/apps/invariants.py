@@ -11,6 +11,7 @@ and CronJobs (run to completion) need no readiness/liveness probes; everything e
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 
@@ -467,6 +468,47 @@ def http_routes_resolve(objects: list[dict]) -> list[str]:
     return out
 
 
+SECRET_VERSIONS = "ome.k8s/secret-versions"
+RESTARTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def _secrets_read(pod: dict) -> set[str]:
+    """Names of the Secrets a pod reads: env secretKeyRef, envFrom secretRef and secret volumes."""
+    names = set()
+    for _unused, c in containers(pod):
+        names |= {((e.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name") for e in c.get("env") or []}
+        names |= {(ef.get("secretRef") or {}).get("name") for ef in c.get("envFrom") or []}
+    for vol in pod.get("volumes") or []:
+        for src in [vol] + ((vol.get("projected") or {}).get("sources") or []):
+            if "secret" in src:
+                names.add(src["secret"].get("secretName", src["secret"].get("name")))
+    return names - {None}
+
+
+def secret_readers_restart(objects: list[dict]) -> list[str]:
+    """Deployments, StatefulSets and DaemonSets whose pods read a rendered Secret name it, with its
+    resourceVersion, in the pod template annotation ome.k8s/secret-versions (a JSON object): pods read Secrets
+    at start, so a changed password must change the template to reach them. Jobs and bare Pods start afresh."""
+    rendered = {(_ns(o), o.get("metadata", {}).get("name")) for o in objects if o.get("kind") == "Secret"}
+    out = []
+    for w, _unused, pod in workloads(objects):
+        if w.get("kind") not in RESTARTED_KINDS:
+            continue
+        read = {name for name in _secrets_read(pod) if (_ns(w), name) in rendered}
+        if not read:
+            continue
+        annotation = ((w["spec"]["template"].get("metadata") or {}).get("annotations") or {}).get(SECRET_VERSIONS)
+        try:
+            versions = json.loads(annotation) if isinstance(annotation, str) else None
+        except ValueError:
+            versions = None
+        if not isinstance(versions, dict):
+            out.append(f"{_ref(w)}: reads Secret(s) {sorted(read)} but has no JSON object in {SECRET_VERSIONS}")
+        elif read - set(versions):
+            out.append(f"{_ref(w)}: {SECRET_VERSIONS} lacks Secret(s) {sorted(read - set(versions))} its pods read")
+    return out
+
+
 CHECKS: dict[str, Callable[[list[dict]], list[str]]] = {
     "services_select_workloads": services_select_workloads,
     "service_target_ports": service_target_ports,
@@ -477,6 +519,7 @@ CHECKS: dict[str, Callable[[list[dict]], list[str]]] = {
     "pod_security_restricted": pod_security_restricted,
     "network_policies_protect_data": network_policies_protect_data,
     "http_routes_resolve": http_routes_resolve,
+    "secret_readers_restart": secret_readers_restart,
 }
 
 

@@ -81,7 +81,7 @@ def good_objects():
     db = _container("postgres", "postgres:17.2-bookworm", 5432, "postgresql")
     db["volumeMounts"] = [{"name": "pgdata", "mountPath": "/var/lib/postgresql/data"}]
     cache = _container("redis", "redis:7.4.2-alpine", 6379, "redis")
-    return [
+    objects = [
         {
             "apiVersion": "v1",
             "kind": "Namespace",
@@ -130,6 +130,14 @@ def good_objects():
         _policy("cache", "cache", {"app.kubernetes.io/name": "web"}),
         _route(),
     ]
+    return _with_secret_versions(objects)
+
+
+def _with_secret_versions(objects):
+    _find(objects, "Deployment", "web")["spec"]["template"]["metadata"]["annotations"] = {
+        invariants.SECRET_VERSIONS: '{"db-credentials": "<resourceVersion>"}'
+    }
+    return objects
 
 
 def _route():
@@ -364,6 +372,22 @@ def _no_ingress_rules(o):
     _find(o, "NetworkPolicy", "cache")["spec"]["ingress"] = []
 
 
+def _no_secret_versions(o):
+    del _find(o, "Deployment", "web")["spec"]["template"]["metadata"]["annotations"]
+
+
+def _secret_versions_not_json(o):
+    _find(o, "Deployment", "web")["spec"]["template"]["metadata"]["annotations"][invariants.SECRET_VERSIONS] = "3"
+
+
+def _secret_read_without_version(o):
+    # The cache starts reading a rendered Secret that its template does not name.
+    _pod(o, "Deployment", "cache")["containers"][0]["envFrom"] = [{"secretRef": {"name": "db-credentials"}}]
+    _find(o, "Deployment", "cache")["spec"]["template"]["metadata"]["annotations"] = {
+        invariants.SECRET_VERSIONS: '{"other": "7"}'
+    }
+
+
 BREAKAGES = [
     ("services_select_workloads", _svc_selects_nothing, "matches no workload"),
     ("services_select_workloads", _svc_other_namespace, "matches no workload"),
@@ -412,6 +436,9 @@ BREAKAGES = [
     ("http_routes_resolve", _route_bad_timeout, "not a Gateway API duration"),
     ("http_routes_resolve", _route_bad_path_type, "path type 'Prefix'"),
     ("http_routes_resolve", _route_no_parent, "no parentRefs"),
+    ("secret_readers_restart", _no_secret_versions, "reads Secret(s) ['db-credentials'] but has no JSON object"),
+    ("secret_readers_restart", _secret_versions_not_json, "has no JSON object in ome.k8s/secret-versions"),
+    ("secret_readers_restart", _secret_read_without_version, "lacks Secret(s) ['db-credentials']"),
     ("http_routes_resolve", _route_bad_hostname, "not a valid DNS name"),
 ]
 

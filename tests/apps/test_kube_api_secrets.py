@@ -44,3 +44,29 @@ def test_no_secret_value_in_the_output(tmp_path, monkeypatch, verbosity):
     for value in (STORED, APPLIED):
         assert value not in output
         assert base64.b64encode(value.encode()).decode() not in output
+
+
+VERSION_PLAYBOOK = "tests/apps/playbooks/kube_api_secret_version.yml"
+
+
+def test_secret_version_changes_with_the_secrets_content_only(tmp_path, monkeypatch):
+    # The roles put kube_api_secret_version on the pod templates of what reads the Secret at start: a changed
+    # password must change it (the pods restart), the same or a kept one must not (no restart on every run).
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    with FakeKubeAPI() as api:
+        extra = {
+            "ome_k8s_render_dir": "",
+            "ome_k8s_kubeconfig": str(api.kubeconfig(tmp_path / "kubeconfig")),
+            "kube_api_test_first": STORED,
+            "kube_api_test_second": APPLIED,
+        }
+        proc = harness.run_playbook(VERSION_PLAYBOOK, tmp_path, extra_vars=extra, args=["-v"])
+        stored = api.objects["/api/v1/namespaces/demo/secrets/creds"]
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-5000:]
+    first, kept, changed = output.split("KUBE_API_TEST versions=", 1)[1].split()[0].strip("\"'").split(",")
+    assert first == kept != changed
+    assert stored["metadata"]["resourceVersion"] == changed
+    assert base64.b64decode(stored["data"]["password"]).decode() == APPLIED
+    for value in (STORED, APPLIED):
+        assert value not in output

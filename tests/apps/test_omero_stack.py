@@ -464,6 +464,38 @@ def test_database_runs_a_postgresql_major_omero_supports(in_cluster_db_case):
     assert {_postgres_major(image) for image in images} <= OMERO_POSTGRESQL_MAJORS, images
 
 
+def _defaults(role: str) -> dict:
+    return yaml.safe_load(Path(harness.REPO_ROOT, "roles", role, "defaults/main.yml").read_text(encoding="utf-8"))
+
+
+def _release(tag: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.match(r"(\d+)\.(\d+)\.(\d+)", tag).groups())
+
+
+def _fallback(value: str, variable: str) -> str:
+    """The literal default of `{{ <variable> | default('<x>') }}`: what a role uses without the other role's."""
+    return re.fullmatch(r"\{\{ %s \| default\('([^']+)'\) \}\}" % re.escape(variable), value).group(1)
+
+
+# docs/omero.md, "Checked against upstream" (issue 14, finding 8): OMERO.server 5.6.18, OMERO.web 5.31 or newer,
+# Redmine 6.0.10 or newer, a PostgreSQL major OMERO supports. The training accounts Job and restore pod fall back to
+# the same pins when they run without the server's and database's defaults.
+def test_default_pins_are_the_releases_checked_against_upstream():
+    server = _defaults("omero_server")["omero_server_image_tag"]
+    assert _release(server) == (5, 6, 18)
+    assert _release(_defaults("omero_web")["omero_web_image_tag"]) >= (5, 31, 0)
+    site = Path(harness.REPO_ROOT, LOCHY, "group_vars/all/redmine.yml")
+    redmine_site = yaml.safe_load(site.read_text(encoding="utf-8"))
+    for tag in (_defaults("redmine")["redmine_image_tag"], redmine_site.get("redmine_image_tag", "6.0.10")):
+        assert _release(tag) >= (6, 0, 10), tag
+    training = _defaults("omero_training")
+    assert _fallback(training["omero_training_accounts_image_tag"], "omero_server_image_tag") == server
+    postgres = _defaults("postgresql")["postgresql_image_tag"]
+    assert _fallback(training["omero_training_restore_image_tag"], "postgresql_image_tag") == postgres
+    for tag in (postgres, _defaults("omero_server")["omero_server_db_backup_image_tag"]):
+        assert _postgres_major("postgres:" + tag) in OMERO_POSTGRESQL_MAJORS, tag
+
+
 # The PostgreSQL NetworkPolicy admits only OMERO's pods, so the schema check runs psql inside the database pod:
 # its selectors must find that pod, and the container must hold what the script reads.
 def test_schema_check_runs_in_the_database_pod(in_cluster_db_case, tmp_path):

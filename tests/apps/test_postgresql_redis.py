@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import harness
 import pytest
 from invariants import check_all
@@ -65,8 +67,10 @@ def test_postgresql_superuser_is_kept_apart_from_the_application_role(rendered):
     assert initdb["configMap"] == {"name": "demo-db-initdb", "defaultMode": 0o555}
     script = rendered.get("ConfigMap", "demo-db-initdb", "demo")["data"]["postgresql_roles.sh"]
     assert "NOSUPERUSER NOCREATEDB NOCREATEROLE" in script
-    # A changed password restarts the pod (the environment is read at start).
-    assert "ome.k8s/credentials-checksum" in sts["spec"]["template"]["metadata"]["annotations"]
+    # A changed password restarts the pod (the environment is read at start): the template names both Secrets'
+    # versions, never a value or a digest of one.
+    versions = json.loads(sts["spec"]["template"]["metadata"]["annotations"]["ome.k8s/secret-versions"])
+    assert versions == {"demo-db-credentials": "<resourceVersion>", "demo-db-admin": "<resourceVersion>"}
     # The backup runs as the owner of the database, not as the superuser.
     cron = _container(rendered.get("CronJob", "demo-db-backup", "demo"), "pg-dump")
     pguser = next(e for e in cron["env"] if e["name"] == "PGUSER")

@@ -10,7 +10,8 @@ directory):
   admin.conf, super-admin.conf and kubelet.conf;
 - join: kubelet.conf, and admin.conf for a control plane (a JoinConfiguration with controlPlane). The CA
   of a joining control plane comes from the leader's, shared by the test through its pki directory.
-token create and init phase upload-certs print what kubeadm prints; anything else fails, so that a
+init prints the join command with a bootstrap token unless --skip-token-print, as kubeadm does; token
+create and init phase upload-certs print what kubeadm prints; anything else fails, so that a
 command the tests do not expect shows up as a failed run.
 """
 
@@ -18,6 +19,7 @@ import json
 import os
 import pathlib
 import re
+import secrets
 import subprocess
 import sys
 
@@ -79,6 +81,9 @@ def main(args):
         return 1
     if args[:1] == ["init"] and "phase" not in args:
         init(config_path.parent)
+        if "--skip-token-print" not in args:
+            token = "%s.%s" % (secrets.token_hex(3), secrets.token_hex(8))
+            print("kubeadm join fake.invalid:6443 --token %s --discovery-token-ca-cert-hash sha256:0" % token)
     elif args[:1] == ["join"]:
         join(config_path.parent, entry["config"])
     elif args[:2] == ["token", "create"]:

@@ -181,6 +181,10 @@ def assert_joined(root, run, control_planes, workers, leader):
             kube_dir(root, host) / "admin.conf"
         )
     assert re.fullmatch(r"[0-9a-f]{64}", certificate_key)
+    # Bootstrap tokens (the ones made for the joins, and kubeadm init's own) and the certificate key reach the
+    # hosts' files only, never the run's output.
+    assert not re.findall(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b", run.output)
+    assert certificate_key not in run.output
     for host in workers:
         assert "controlPlane" not in docs[host]
         assert docs[host]["nodeRegistration"]["kubeletExtraArgs"] == [
