@@ -7,7 +7,9 @@
 # reaches it; `make e2e-down` removes it).
 #
 #   tools/e2e/run.sh          everything
-#   tools/e2e/run.sh apps     only the application phases, on the cluster a run with E2E_KEEP=1 left
+#   tools/e2e/run.sh apps     only the application phases (day-2 included), on the cluster a run with
+#                             E2E_KEEP=1 left
+#   tools/e2e/run.sh day2     only the day-2 phases (tools/e2e/day2.sh), on such a cluster
 #   tools/e2e/run.sh down     remove the cluster (make e2e-down)
 #
 # Environment: E2E_KEEP=1 keeps the cluster; OME_K8S_E2E_ARTIFACTS=<dir> uses that artifact directory
@@ -25,6 +27,8 @@ ready_timeout=${E2E_READY_TIMEOUT:-600}
 
 # shellcheck source=tools/lib/apt.sh
 . "$top/tools/lib/apt.sh"
+# shellcheck source=tools/e2e/day2.sh
+. "$top/tools/e2e/day2.sh"
 
 say() { printf 'e2e: %s\n' "$*" >&2; }
 die() {
@@ -127,11 +131,12 @@ write_kubeconfig() {
 
 # --- applications --------------------------------------------------------------------------------------
 
-# playbooks/apps.yml with the e2e application inventory, its output in build/e2e/<name>.json.
-apps_playbook() {
+# run_playbook NAME PLAYBOOK ARGS...: the playbook with the e2e application inventory, its output in
+# build/e2e/NAME.json; on failure the failed tasks' messages go to stderr.
+run_playbook() {
     local name=$1 rc=0
     shift
-    ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook -i "$apps_inventory" playbooks/apps.yml "$@" \
+    ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook -i "$apps_inventory" "$@" \
         >"$OME_K8S_E2E_DIR/$name.json" || rc=$?
     if ((rc != 0)); then
         python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/$name.json" >&2 || true
@@ -168,19 +173,19 @@ add_host_names() {
 
 apps() {
     add_host_names
-    apps_playbook apps
+    run_playbook apps playbooks/apps.yml
     apps_ready=$(python3 tools/e2e/changed.py --ready "$OME_K8S_E2E_DIR/apps.json")
     say "ready: ${apps_ready//$'\n'/, }"
 }
 
 apps_rerun() {
-    apps_playbook apps-rerun
+    run_playbook apps-rerun playbooks/apps.yml
     apps_rerun_changed=$(python3 tools/e2e/changed.py "$OME_K8S_E2E_DIR/apps-rerun.json")
     say "second apps.yml run: $apps_rerun_changed changed"
 }
 
 apps_check() {
-    apps_playbook apps-check --check --diff
+    run_playbook apps-check playbooks/apps.yml --check --diff
     apps_check_changed=$(python3 tools/e2e/changed.py "$OME_K8S_E2E_DIR/apps-check.json")
     say "apps.yml --check --diff: $apps_check_changed changed"
 }
@@ -193,9 +198,9 @@ write_summary() {
     for name in "${phase_order[@]}"; do timings+=("$name=${phases[$name]}"); done
     python3 - "$OME_K8S_E2E_DIR/summary.json" "$nodes" "$ready" "${rerun_changed:--1}" "${check_changed:--1}" \
         "${bare_to_ready:--1}" "${apps_ready:-}" "${apps_rerun_changed:--1}" "${apps_check_changed:--1}" \
-        "${timings[@]}" <<'PY'
+        "$(printf '%s\n' "${day2_passed[@]}")" "${timings[@]}" <<'PY'
 import json, sys
-path, nodes, ready, changed, check_changed, bare_to_ready, apps_ready, apps_changed, apps_check, *timings = sys.argv[1:]
+path, nodes, ready, changed, check_changed, bare_to_ready, apps_ready, apps_changed, apps_check, day2, *timings = sys.argv[1:]
 phases = dict(timing.split("=", 1) for timing in timings)
 
 
@@ -213,6 +218,7 @@ summary = {
     "apps_ready": apps_ready.split("\n") if apps_ready else [],
     "apps_rerun_changed": count(apps_changed),
     "apps_check_changed": count(apps_check),
+    "day2_passed": day2.split(),
     "phases": {name: int(seconds) for name, seconds in phases.items()},
 }
 with open(path, "w") as out:
@@ -231,6 +237,8 @@ run_apps() {
     write_summary
     [[ $apps_rerun_changed == 0 && $apps_check_changed == 0 ]] ||
         die "apps.yml is not idempotent: $apps_rerun_changed changed on the second run, $apps_check_changed under --check"
+    run_day2
+    write_summary
 }
 
 [[ $(id -u) == 0 ]] || die "run as root (Docker, test images)"
@@ -247,8 +255,14 @@ case ${1:-all} in
         run_apps
         exit 0
         ;;
+    day2)
+        [[ -f $OME_K8S_E2E_DIR/kubeconfig ]] || die "no kept cluster: run E2E_KEEP=1 make e2e first"
+        phase collection bash tools/test.sh build
+        run_day2
+        exit 0
+        ;;
     all) ;;
-    *) die "usage: $0 [all|apps|down]" ;;
+    *) die "usage: $0 [all|apps|day2|down]" ;;
 esac
 rm -f "$OME_K8S_E2E_DIR/summary.json"
 phase artifacts artifacts

@@ -1,0 +1,128 @@
+# shellcheck shell=bash
+# make e2e, day-2 work on the applications apps.yml converged: sourced by tools/e2e/run.sh, whose say, die,
+# kubectl_cp and run_playbook it uses. Each step runs a playbook of the collection as a sysadmin would and
+# then checks the cluster itself, not the playbook's word; the names of the steps that passed go into
+# build/e2e/summary.json (`day2_passed`).
+
+day2_passed=()
+passed() {
+    day2_passed+=("$1")
+    say "passed: $1"
+}
+
+# psql NAMESPACE INSTANCE SQL: one statement in the instance's PostgreSQL pod, as its admin user (the
+# container's POSTGRES_USER), on database omero; unaligned tuples on stdout.
+psql_in() {
+    # The SQL goes in as a positional argument of the pod's shell, so no quoting of it reaches a command line.
+    # shellcheck disable=SC2016
+    kubectl_cp -n "$1" exec "$2-postgresql-0" -c postgresql -- sh -c \
+        'PGPASSWORD=$POSTGRES_PASSWORD psql -h 127.0.0.1 -U "$POSTGRES_USER" -d omero -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"' \
+        psql "$3"
+}
+
+# A digest of every Secret's data in the namespaces given: equal digests mean equal values, and no value is
+# ever printed.
+secrets_digest() {
+    local ns
+    for ns in "$@"; do
+        kubectl_cp -n "$ns" get secrets -o jsonpath='{range .items[*]}{.metadata.name}={.data}{"\n"}{end}'
+    done | sha256sum | cut -d' ' -f1
+}
+
+# expect_refusal NAME TEXT PLAYBOOK ARGS...: the playbook must fail, and its failure must say TEXT.
+expect_refusal() {
+    local name=$1 text=$2 failures
+    shift 2
+    if run_playbook "$name" "$@" 2>/dev/null; then
+        die "$name: the playbook went ahead; it must refuse"
+    fi
+    failures=$(python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/$name.json")
+    grep -qF -- "$text" <<<"$failures" || die "$name: refused without saying '$text': $failures"
+}
+
+# A schema upgrade behind a backup (roles/omero_server/tasks/db_*.yml). The database is made to look one
+# release older and the server's configuration changed, as a new image tag would roll it out: without
+# omero_server_allow_db_upgrade the rollout is refused and nothing changes; with it, the backup Job runs,
+# its dump is read back by pg_restore --list, and only then does the new server start and upgrade the schema
+# (the stand-in's start does what the image's `omego db upgrade` does).
+day2_upgrade() {
+    local config='{"omero_server_config": {"omero.upgrades.url": ""}}' before job
+    psql_in omero omero "UPDATE dbpatch SET currentversion = 'OMERO5.3'
+        WHERE id = (SELECT max(id) FROM dbpatch WHERE finished IS NOT NULL)" >/dev/null
+    before=$(kubectl_cp -n omero get statefulset omero-server -o jsonpath='{.metadata.generation}')
+    expect_refusal upgrade-refused "Set omero_server_allow_db_upgrade: true" playbooks/omero.yml -e "$config"
+    [[ $(kubectl_cp -n omero get statefulset omero-server -o jsonpath='{.metadata.generation}') == "$before" ]] ||
+        die "the refused upgrade changed the OMERO.server StatefulSet"
+    passed upgrade_refused_without_consent
+
+    run_playbook upgrade playbooks/omero.yml -e "$config" -e omero_server_allow_db_upgrade=true
+    job=$(kubectl_cp -n omero get jobs -l app.kubernetes.io/component=db-backup \
+        -o jsonpath='{range .items[?(@.status.succeeded==1)]}{.metadata.name}{"\n"}{end}' | tail -n 1)
+    [[ -n $job ]] || die "no succeeded backup Job in namespace omero"
+    kubectl_cp -n omero logs "job/$job" | grep -q '^verified /backups/omero-.*\.pgdump$' ||
+        die "the backup Job $job did not report a dump read back by pg_restore --list"
+    [[ $(psql_in omero omero "SELECT previousversion || ' ' || currentversion FROM dbpatch
+            WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1") == "OMERO5.3 OMERO5.4" ]] ||
+        die "the new OMERO.server did not upgrade the schema after the backup"
+    passed upgrade_behind_verified_backup
+}
+
+# omero_restore.yml: a dump of production's database, taken here as a sysadmin would, loaded into the
+# training namespace; a marker table written into production before the dump must be there afterwards.
+day2_restore() {
+    local dump=$OME_K8S_E2E_DIR/omero.pgdump
+    psql_in omero omero "CREATE TABLE IF NOT EXISTS e2e_marker (note text);
+        TRUNCATE e2e_marker; INSERT INTO e2e_marker VALUES ('restored from omero')" >/dev/null
+    # shellcheck disable=SC2016
+    kubectl_cp -n omero exec omero-postgresql-0 -c postgresql -- sh -c \
+        'PGPASSWORD=$POSTGRES_PASSWORD pg_dump -h 127.0.0.1 -U "$POSTGRES_USER" --format=custom omero' >"$dump"
+    run_playbook restore playbooks/omero_restore.yml -e omero_restore_namespace=omero-training \
+        -e omero_restore_confirm=omero-training -e "omero_restore_dump=$dump"
+    [[ $(psql_in omero-training omero-training "SELECT note FROM e2e_marker") == "restored from omero" ]] ||
+        die "the training database does not hold production's data after omero_restore.yml"
+    passed restore_into_training
+}
+
+# training_reset.yml: the guard refuses another application's namespace and leaves its volumes alone; the
+# reset empties the training database, keeps the backup volumes, and provisions the accounts again.
+day2_training_reset() {
+    local redmine_pvcs backups
+    redmine_pvcs=$(kubectl_cp -n redmine get pvc -o name | sort)
+    expect_refusal reset-refused "it belongs to" playbooks/training_reset.yml \
+        -e omero_training_namespace=redmine -e omero_training_reset_confirm=redmine
+    [[ $(kubectl_cp -n redmine get pvc -o name | sort) == "$redmine_pvcs" ]] ||
+        die "the refused training reset changed Redmine's volumes"
+    passed training_reset_refuses_redmine
+
+    backups=$(kubectl_cp -n omero-training get pvc -o name | grep -- '-backup$' | sort || true)
+    run_playbook training-reset playbooks/training_reset.yml -e omero_training_reset_confirm=omero-training
+    [[ -z $(psql_in omero-training omero-training "SELECT to_regclass('e2e_marker')") ]] ||
+        die "training_reset.yml left the restored data in the training database"
+    [[ $(kubectl_cp -n omero-training get pvc -o name | grep -- '-backup$' | sort || true) == "$backups" ]] ||
+        die "training_reset.yml removed a backup volume"
+    python3 tools/e2e/changed.py --ready "$OME_K8S_E2E_DIR/training-reset.json" | grep -q '^omero_server_ready ' ||
+        die "the training server was not ready again after the reset"
+    passed training_reset
+}
+
+# omero_web_replicas up and down: the Deployment converges to each count, every replica ready.
+day2_scale() {
+    local replicas ready
+    for replicas in 3 2; do
+        run_playbook "scale-$replicas" playbooks/omero.yml -e "omero_web_replicas=$replicas"
+        ready=$(kubectl_cp -n omero get deployment omero-web -o jsonpath='{.status.readyReplicas}/{.status.replicas}')
+        [[ $ready == "$replicas/$replicas" ]] || die "omero-web has $ready replicas ready, expected $replicas"
+    done
+    passed omero_web_scaled_3_then_2
+}
+
+run_day2() {
+    local secrets
+    secrets=$(secrets_digest omero redmine)
+    phase day2_upgrade day2_upgrade
+    phase day2_restore day2_restore
+    phase day2_training_reset day2_training_reset
+    phase day2_scale day2_scale
+    [[ $(secrets_digest omero redmine) == "$secrets" ]] || die "a generated Secret of omero or redmine changed its value"
+    passed secrets_kept
+}
