@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -41,7 +42,10 @@ class Cluster:
             POSTGRESQL_APP_PASSWORD=app_password,
             POSTGRESQL_APP_DATABASE=db,
         )
-        proc = self.server.run_as_postgres("sh", SCRIPT, env=env)
+        # A copy beside the cluster: the postgres user may not reach the checkout (a private temporary clone).
+        script = self.server.base / SCRIPT.name
+        shutil.copyfile(SCRIPT, script)
+        proc = self.server.run_as_postgres("sh", script, env=env)
         assert proc.returncode == 0, proc.stderr
         assert app_password not in proc.stdout + proc.stderr
         return proc.stdout.splitlines()
