@@ -116,6 +116,46 @@ day2_scale() {
     passed omero_web_scaled_3_then_2
 }
 
+# The API server unreachable from this machine in the middle of apps.yml (the cluster itself keeps working):
+# this machine's connections to 6443 are rejected once the run is under way. The run must stop with an
+# error that names the API server, not a stack trace, and the next run must converge.
+day2_api_unreachable() {
+    local gateway pid rc=0 failures
+    local rule=(INPUT -p tcp --dport 6443 -j REJECT --reject-with tcp-reset)
+    # cp (the control plane's container) is run.sh's.
+    # shellcheck disable=SC2154
+    gateway=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}' "$cp")
+    run_playbook api-unreachable playbooks/apps.yml 2>/dev/null &
+    pid=$!
+    sleep 30
+    docker exec "$cp" iptables -I "${rule[0]}" -s "$gateway" "${rule[@]:1}"
+    wait "$pid" || rc=$?
+    docker exec "$cp" iptables -D "${rule[0]}" -s "$gateway" "${rule[@]:1}"
+    ((rc != 0)) || die "apps.yml went on without the API server"
+    failures=$(python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/api-unreachable.json")
+    grep -q ':6443' <<<"$failures" || die "the failure does not name the API server: $failures"
+    ! grep -q 'Traceback' <<<"$failures" || die "the failure is a stack trace: $failures"
+    say "the API server cut off mid-run: ${failures%%$'\n'*}"
+    run_playbook api-unreachable-rerun playbooks/apps.yml
+    passed api_unreachable_then_converges
+}
+
+# OMERO.server's pod never becomes ready (its image cannot be had: pull policy Never, a tag no node holds):
+# omero_server_ready must fail with its state and last error once its timeout is up, and the next run with
+# the right tag must converge.
+day2_pod_never_ready() {
+    local failures
+    expect_refusal never-ready "not ready" playbooks/omero.yml \
+        -e omero_server_image_tag=5.6.18-missing -e omero_server_wait_timeout=60
+    failures=$(python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/never-ready.json")
+    grep -q 'Wait until OMERO.server accepts a login' <<<"$failures" ||
+        die "the run did not stop at omero_server_ready: $failures"
+    ! grep -q 'Traceback' <<<"$failures" || die "omero_server_ready failed with a stack trace: $failures"
+    say "a server that never became ready: ${failures%%$'\n'*}"
+    run_playbook never-ready-rerun playbooks/omero.yml
+    passed readiness_fails_with_the_last_error
+}
+
 run_day2() {
     local secrets
     secrets=$(secrets_digest omero redmine)
@@ -123,6 +163,8 @@ run_day2() {
     phase day2_restore day2_restore
     phase day2_training_reset day2_training_reset
     phase day2_scale day2_scale
+    phase day2_api_unreachable day2_api_unreachable
+    phase day2_pod_never_ready day2_pod_never_ready
     [[ $(secrets_digest omero redmine) == "$secrets" ]] || die "a generated Secret of omero or redmine changed its value"
     passed secrets_kept
 }

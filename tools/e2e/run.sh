@@ -22,6 +22,7 @@ export ANSIBLE_COLLECTIONS_PATH="$top/build/collections"
 export OME_K8S_E2E_DIR="$top/build/e2e"
 scenario=e2e
 cp=ome-k8s-e2e-cp1
+cut_off_worker=ome-k8s-e2e-w2
 apps_inventory=molecule/e2e/apps
 ready_timeout=${E2E_READY_TIMEOUT:-600}
 
@@ -75,10 +76,11 @@ images() {
     bash tools/images/build.sh "$dir" >/dev/null
 }
 
-# Every node Ready within the timeout; prints nothing, fails with the nodes' state.
+# wait_ready [COUNT]: COUNT nodes (default: every host) Ready within the timeout; prints nothing, fails
+# with the nodes' state.
 wait_ready() {
-    local deadline=$((SECONDS + ready_timeout)) want
-    want=$(molecule_hosts | wc -l)
+    local deadline=$((SECONDS + ready_timeout)) want=${1:-}
+    [[ -n $want ]] || want=$(molecule_hosts | wc -l)
     while ((SECONDS < deadline)); do
         if [[ $(nodes_ready) == "$want" ]]; then return 0; fi
         sleep 2
@@ -118,6 +120,41 @@ check_clean() {
                 [ ! -e "$path" ] || echo "$path"; done; ls /etc/cni/net.d 2>/dev/null')
         [[ -z $left ]] || die "$host is not clean after reset.yml: ${left//$'\n'/, }"
     done
+}
+
+# --- failure paths of cluster.yml, on the hosts reset.yml left clean ---------------------------------
+
+# A run stopped once kubeadm init has finished (kubeadm-config uploaded), before the workers join and the
+# add-ons are applied. Killing ansible-playbook leaves kubeadm itself to finish inside the container.
+interrupted_run() {
+    local pid
+    setsid molecule converge -s "$scenario" >"$OME_K8S_E2E_DIR/interrupted.log" 2>&1 &
+    pid=$!
+    until kubectl_cp -n kube-system get configmap kubeadm-config >/dev/null 2>&1; do
+        kill -0 "$pid" 2>/dev/null || die "cluster.yml ended before kubeadm init had finished"
+        sleep 2
+    done
+    kill -TERM -- "-$pid"
+    wait "$pid" || true
+    say "cluster.yml stopped after kubeadm init"
+}
+
+# The run after the interruption, with the second worker cut off from the API server: that worker must fail
+# with a message naming it and the endpoint, while the control plane and the first worker converge.
+worker_cut_off() {
+    local worker=${cut_off_worker} api failures
+    api=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$cp")
+    docker exec "$worker" iptables -I OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset
+    if ANSIBLE_STDOUT_CALLBACK=ansible.posix.json molecule converge -s "$scenario" >"$OME_K8S_E2E_DIR/cut-off.json"; then
+        docker exec "$worker" iptables -D OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset
+        die "cluster.yml succeeded although $worker could not reach the API server"
+    fi
+    docker exec "$worker" iptables -D OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset
+    failures=$(python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/cut-off.json")
+    grep -v "^$worker " <<<"$failures" | grep -q . && die "hosts other than $worker failed: $failures"
+    grep -q "$api:6443" <<<"$failures" || die "the failure does not name the API server endpoint: $failures"
+    wait_ready $(($(molecule_hosts | wc -l) - 1)) || die "the hosts that could join are not all Ready"
+    say "cut off: ${failures%%$'\n'*}"
 }
 
 # build/e2e/kubeconfig: the fetched admin kubeconfig, with the control plane's address on the Docker
@@ -288,6 +325,8 @@ write_summary
 run_apps
 phase reset molecule side-effect -s "$scenario"
 phase reset_clean check_clean
+phase rebuild_interrupted interrupted_run
+phase rebuild_worker_cut_off worker_cut_off
 phase rebuild molecule converge -s "$scenario"
 phase rebuild_ready wait_ready
 write_summary
