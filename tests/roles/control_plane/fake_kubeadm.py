@@ -10,6 +10,8 @@ directory):
   admin.conf, super-admin.conf and kubelet.conf;
 - join: kubelet.conf, and admin.conf for a control plane (a JoinConfiguration with controlPlane). The CA
   of a joining control plane comes from the leader's, shared by the test through its pki directory.
+  With a file named fail-join in that directory, join leaves nothing and fails as kubeadm does when the
+  host cannot reach the API server (exit 1, kubeadm's error on stderr).
 init prints the join command with a bootstrap token unless --skip-token-print, as kubeadm does; token
 create and init phase upload-certs print what kubeadm prints; anything else fails, so that a
 command the tests do not expect shows up as a failed run.
@@ -22,6 +24,8 @@ import re
 import secrets
 import subprocess
 import sys
+
+import yaml
 
 
 def option(args, name):
@@ -58,9 +62,21 @@ def init(directory):
 
 
 def join(directory, config_text):
+    if (directory / "fail-join").exists():
+        endpoint = yaml.safe_load(config_text)["discovery"]["bootstrapToken"]["apiServerEndpoint"]
+        print("[preflight] Running pre-flight checks")
+        print(
+            "error execution phase preflight: couldn't validate the identity of the API Server: "
+            'Get "https://%s/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": '
+            "dial tcp %s: connect: connection refused" % (endpoint, endpoint),
+            file=sys.stderr,
+        )
+        print("To see the stack trace of this error execute with --v=5 or higher", file=sys.stderr)
+        return 1
     write(directory / "kubelet.conf", kubeconfig(directory, "kubelet"))
     if re.search(r"^controlPlane:", config_text, re.MULTILINE):
         write(directory / "admin.conf", kubeconfig(directory, "kubernetes-admin"))
+    return 0
 
 
 def main(args):
@@ -85,7 +101,7 @@ def main(args):
             token = "%s.%s" % (secrets.token_hex(3), secrets.token_hex(8))
             print("kubeadm join fake.invalid:6443 --token %s --discovery-token-ca-cert-hash sha256:0" % token)
     elif args[:1] == ["join"]:
-        join(config_path.parent, entry["config"])
+        return join(config_path.parent, entry["config"])
     elif args[:2] == ["token", "create"]:
         print(args[2])
     elif args[:4] == ["init", "phase", "upload-certs", "--upload-certs"]:

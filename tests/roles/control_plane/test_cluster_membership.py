@@ -40,7 +40,7 @@ def kube_dir(root, host):
     return root / host / "etc" / "kubernetes"
 
 
-def hosts(runner, member=None):
+def hosts(runner, member=None, workers=WORKERS):
     """Each host's kubeadm directory; ``member`` already runs the cluster (what kubeadm init left there).
 
     Tasks delegated to the leading host still resolve paths with the joining host's variables, and all
@@ -49,7 +49,7 @@ def hosts(runner, member=None):
     """
     root = runner.tmp_path / "hosts"
     leader = member or CONTROL_PLANES[0]
-    for host in ALL_HOSTS:
+    for host in CONTROL_PLANES + [host for host, _unused in workers]:
         kube_dir(root, host).mkdir(parents=True)
         if host != leader:
             (kube_dir(root, host) / "pki").symlink_to(kube_dir(root, leader) / "pki")
@@ -86,11 +86,19 @@ class Run:
                     return next(iter(each["hosts"].values()))["msg"]
         raise AssertionError("no task %r in the run" % task)
 
+    def results(self, task):
+        """Host -> its result of the task named ``task``, for the hosts that ran it."""
+        for play in self.report["plays"]:
+            for each in play["tasks"]:
+                if each["task"]["name"].split(" : ")[-1] == task:
+                    return each["hosts"]
+        raise AssertionError("no task %r in the run" % task)
+
     def changed(self):
         return {host: stats["changed"] for host, stats in self.report["stats"].items()}
 
 
-def converge(runner, root, settings=None, succeed=True):
+def converge(runner, root, settings=None, succeed=True, workers=WORKERS):
     """Run membership.yml; returns the run with the kubeadm calls of this run only."""
     record = runner.tmp_path / "kubeadm-calls.jsonl"
     kubeadm = runner.tmp_path / "bin" / "kubeadm"
@@ -105,8 +113,8 @@ def converge(runner, root, settings=None, succeed=True):
     # Each role's command set on its own hosts only: the workers' join credentials are made with the
     # leading control plane's setting.
     host_vars = {host: {"control_plane_kubeadm_command": str(kubeadm)} for host in CONTROL_PLANES}
-    host_vars.update({host: {"worker_kubeadm_command": str(kubeadm)} for host, _unused in WORKERS})
-    inventory = runner.write_inventory(local_inventory(HOSTS, WORKERS, {**HA, **(settings or {})}, host_vars))
+    host_vars.update({host: {"worker_kubeadm_command": str(kubeadm)} for host, _unused in workers})
+    inventory = runner.write_inventory(local_inventory(HOSTS, workers, {**HA, **(settings or {})}, host_vars))
     result = runner.playbook(
         PLAYBOOK,
         inventory,
@@ -282,6 +290,55 @@ def test_no_host_joins_through_a_control_plane_without_the_cluster_ca(runner):
         run.output.split()
     )
     assert calls_of(run, "join") == []
+
+
+TWO_WORKERS = [*WORKERS, ("w2.example.org", "192.0.2.22")]
+TWO_WORKERS_NAMES = [host for host, _unused in TWO_WORKERS]
+
+
+def test_worker_that_cannot_join_fails_alone_with_what_to_check(runner):
+    """w2 cannot reach the API server: it fails with a message naming what to check, its token is gone,
+    and w1 joins all the same."""
+    root = hosts(runner, member="cp1.example.org", workers=TWO_WORKERS)
+    (kube_dir(root, "w2.example.org") / "fail-join").touch()
+    run = converge(runner, root, {"worker_join_discovery_timeout": "45s"}, succeed=False, workers=TWO_WORKERS)
+
+    # Both workers ran kubeadm join, each with its own configuration and the variable's discovery timeout.
+    docs = joins(run, root)
+    assert {"w1.example.org", "w2.example.org"} <= set(docs)
+    assert {docs[host]["timeouts"]["discovery"] for host in TWO_WORKERS_NAMES} == {"45s"}
+
+    (stopped,) = run.results("Stop this worker with the reason it could not join").items()
+    host, result = stopped
+    assert host == "w2.example.org"
+    assert result["failed"] is True
+    message = result["msg"]
+    assert message.startswith(
+        "w2.example.org could not join the cluster through 192.0.2.10:6443. kubeadm join said: "
+        "error execution phase preflight: couldn't validate the identity of the API Server: "
+    )
+    # The end of kubeadm's error on one line, without its progress output.
+    assert (
+        "dial tcp 192.0.2.10:6443: connect: connection refused | "
+        "To see the stack trace of this error execute with --v=5 or higher. " in message
+    )
+    assert "[preflight] Running pre-flight checks" not in message
+    assert "the other workers go on joining" in message
+    assert "TCP port 6443" in message
+    assert "its clock is right" in message
+    assert message.endswith("Then run playbooks/cluster.yml again.")
+    # Neither the join configuration nor the token is in the message.
+    assert "--config" not in message and "kubeadm-join.yaml" not in message
+    assert docs["w2.example.org"]["discovery"]["bootstrapToken"]["token"] not in message
+
+    # The failure is w2's alone: w1 is a member, and neither keeps its join configuration and token.
+    assert run.report["stats"]["w2.example.org"]["failures"] == 1
+    assert run.report["stats"]["w1.example.org"]["failures"] == 0
+    assert (kube_dir(root, "w1.example.org") / "kubelet.conf").exists()
+    assert not (kube_dir(root, "w2.example.org") / "kubelet.conf").exists()
+    for host in TWO_WORKERS_NAMES:
+        assert not (kube_dir(root, host) / "kubeadm-join.yaml").exists()
+    assert not re.findall(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b", run.output)
 
 
 def encryption_config(root, host):

@@ -1,5 +1,6 @@
 """Render the real kubeadm, kube-vip and join templates through ansible-playbook and check the documents."""
 
+import json
 import pathlib
 
 import kubernetes_validate
@@ -219,6 +220,8 @@ def test_ha_with_vip(runner):
     assert worker["nodeRegistration"]["kubeletExtraArgs"] == [
         {"name": "node-labels", "value": "ome.example.org/pool=general"}
     ]
+    # kubeadm's own discovery timeout unless the inventory sets another.
+    assert worker["timeouts"] == {"discovery": "5m0s"}
 
 
 def test_custom_cidrs_and_settings(runner):
@@ -266,6 +269,42 @@ def test_custom_cidrs_and_settings(runner):
     worker = documents(out / "w1.example.org-worker-join.yaml")[0]
     assert worker["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "api.lochy.example.org:8443"
     assert worker["nodeRegistration"]["kubeletExtraArgs"] == [{"name": "node-ip", "value": "198.51.100.21"}]
+
+
+def test_worker_join_discovery_timeout(runner):
+    """worker_join_discovery_timeout bounds kubeadm join's discovery on every worker."""
+    out = render(runner, {**HA, "cluster_vars": {**HA["cluster_vars"], "worker_join_discovery_timeout": "1m30s"}})
+    for host in ("w1.example.org", "w2.example.org"):
+        (worker,) = documents(out / ("%s-worker-join.yaml" % host))
+        assert worker["timeouts"] == {"discovery": "1m30s"}
+
+
+@pytest.mark.parametrize("value", ["300", "0m0s"])
+def test_worker_join_discovery_timeout_must_be_a_positive_duration(runner, value):
+    cluster_vars = {**HA["cluster_vars"], "worker_join_discovery_timeout": value}
+    inventory = runner.write_inventory(local_inventory(HA["control_planes"], HA["workers"], cluster_vars))
+    out = runner.tmp_path / "out"
+    out.mkdir()
+    result = runner.playbook(
+        RENDER,
+        inventory,
+        extra_vars={"collection_root": collection_root(), "render_out": out},
+        extra_env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"},
+    )
+    assert result.returncode != 0, result.stdout + result.stderr
+    (check,) = [
+        task["hosts"]
+        for play in json.loads(result.stdout)["plays"]
+        for task in play["tasks"]
+        if task["task"]["name"].split(" : ")[-1] == "Check the worker settings"
+    ]
+    # Checked once for the play, on its first host.
+    assert list(check) == ["w1.example.org"]
+    outcome = check["w1.example.org"]
+    assert outcome["failed"] is True
+    expected = "worker_join_discovery_timeout must be a positive Go duration such as 5m0s or 1m30s: got '%s'." % value
+    assert expected in outcome["msg"]
+    assert not list(out.glob("*-worker-join.yaml"))
 
 
 @pytest.mark.parametrize("case", [HA], ids=["ha"])
