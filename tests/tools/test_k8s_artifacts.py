@@ -232,6 +232,8 @@ needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="the Go toolcha
 def tools_copy(tmp_path):
     copy = tmp_path / "k8s"
     shutil.copytree(TOOLS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    # build.sh sources the tools' shared apt helper from beside its own directory.
+    shutil.copytree(TOOLS.parent / "lib", tmp_path / "lib")
     return copy
 
 

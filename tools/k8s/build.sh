@@ -14,6 +14,9 @@ python=${PYTHON:-python3}
 export CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOFLAGS=-mod=readonly GOTOOLCHAIN=local
 started=$SECONDS
 
+# shellcheck source=tools/lib/apt.sh
+. "$here/../lib/apt.sh"
+
 say() { printf 'k8s-artifacts: %s\n' "$*" >&2; }
 die() {
     say "ERROR: $*"
@@ -94,6 +97,11 @@ if [[ -e $final ]]; then
     exit 0
 fi
 
+# What a build needs from Debian, installed before an hour of compiling rather than found missing after it:
+# flanneld is built with cgo (gcc, libc6-dev), the kube-proxy and flannel images carry this machine's iptables
+# and nft, busybox comes as a .deb (curl, dpkg-deb).
+apt_install gcc libc6-dev iptables nftables curl >&2
+
 # Directories of builds that were interrupted (the lock is ours, so none is still being written).
 for stale in "$cache_root"/.building-*; do
     [[ -e $stale ]] || continue
@@ -158,7 +166,6 @@ go_build pause "-X main.version=${tag[pause]}" -o "$work/bin/pause" .
 # flanneld for cluster_addons_cni: flannel. On amd64 its UDP backend is C (cgo), so flanneld alone is
 # built with cgo, as flannel's own Makefile does, and linked statically; netgo and osusergo keep the
 # name and user lookups in Go, so that the static binary needs no glibc NSS modules.
-command -v gcc >/dev/null || die "gcc is missing: flanneld's UDP backend is C (apt-get install gcc libc6-dev)"
 CGO_ENABLED=1 go_build flannel "-X github.com/flannel-io/flannel/pkg/version.Version=${version[flannel]} -extldflags=-static" \
     -tags netgo,osusergo -o "$work/bin/flanneld" github.com/flannel-io/flannel
 got=$("$work/bin/flanneld" --version 2>&1)
@@ -250,9 +257,6 @@ deb kubeadm "$kdeb" "kubelet (>= 1.$((kminor - 1)).0), kubectl (>= 1.$((kminor -
 # (iptables loads its match and target extensions from $xtables).
 host_tools=(/usr/sbin/xtables-nft-multi /usr/sbin/nft)
 xtables=/usr/lib/x86_64-linux-gnu/xtables
-for tool in "${host_tools[@]}"; do
-    [[ -x $tool ]] || die "$tool is missing: the kube-proxy and flannel images carry Debian's iptables and nft (apt-get install iptables nftables)"
-done
 proxy_adds=()
 while read -r file; do
     proxy_adds+=(--add "$(readlink -f "$file")=$file")
