@@ -281,8 +281,14 @@ def test_reset_deletes_only_what_the_training_instance_owns(render):
     # Render mode names each selection (kind/namespace/label selector).
     text = " ".join(out.stdout.split())
     assert "Render mode, not deleted: PersistentVolumeClaim/omero-training/%s,%s" % (owned, data) in text
-    for kind in ("StatefulSet", "Deployment", "Job"):
+    for kind in ("StatefulSet", "Deployment", "Job", "Pod"):
         assert "%s/omero-training/%s" % (kind, owned) in text
+    # The pods are deleted (and waited for) by the same selector, so every pod template carries it.
+    for kind in ("StatefulSet", "Deployment", "Job"):
+        for owner in out.by_kind(kind, NS):
+            labels = owner["spec"]["template"]["metadata"]["labels"]
+            assert labels["app.kubernetes.io/part-of"] == NS, owner["metadata"]["name"]
+            assert labels["app.kubernetes.io/managed-by"] == "ome.k8s", owner["metadata"]["name"]
     # The selected components are those of the data volumes; the backup volumes carry others, so they stay.
     data_components = {"server", "database", "cache"}
     for owner in out.by_kind("StatefulSet", NS):
