@@ -51,10 +51,13 @@ options:
 attributes:
   check_mode:
     support: full
+    description: The API server's dry run of the same server-side apply; nothing is changed.
   diff_mode:
     support: full
-  platform:
-    platforms: posix
+    description: Each object's change, before and after, under its C(Kind/namespace/name).
+  action:
+    support: full
+    description: Runs as an action plugin on the controller, which runs M(kubernetes.core.k8s) where the task runs.
 notes:
   - Implemented as an action plugin that runs M(kubernetes.core.k8s) once with the whole list.
   - When an object fails to apply, the objects before it in the list have been applied.

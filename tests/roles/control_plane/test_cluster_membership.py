@@ -40,13 +40,14 @@ def kube_dir(root, host):
     return root / host / "etc" / "kubernetes"
 
 
-def hosts(runner, member=None, workers=WORKERS):
+def hosts(runner, member=None, workers=None):
     """Each host's kubeadm directory; ``member`` already runs the cluster (what kubeadm init left there).
 
     Tasks delegated to the leading host still resolve paths with the joining host's variables, and all
     these "hosts" share one file system: every other host's pki directory points at the leader's, which
     is also how a joining control plane gets the cluster's certificates here.
     """
+    workers = WORKERS if workers is None else workers
     root = runner.tmp_path / "hosts"
     leader = member or CONTROL_PLANES[0]
     for host in CONTROL_PLANES + [host for host, _unused in workers]:
@@ -98,8 +99,9 @@ class Run:
         return {host: stats["changed"] for host, stats in self.report["stats"].items()}
 
 
-def converge(runner, root, settings=None, succeed=True, workers=WORKERS):
+def converge(runner, root, settings=None, succeed=True, workers=None):
     """Run membership.yml; returns the run with the kubeadm calls of this run only."""
+    workers = WORKERS if workers is None else workers
     record = runner.tmp_path / "kubeadm-calls.jsonl"
     kubeadm = runner.tmp_path / "bin" / "kubeadm"
     if not kubeadm.exists():

@@ -59,7 +59,7 @@ def test_every_object_goes_to_one_module_run():
 
 
 def test_one_object_is_the_module_result_itself():
-    result, _ = run({"objects": [CONFIGMAP]}, {"changed": False, "method": "apply", "result": {"kind": "ConfigMap"}})
+    result = run({"objects": [CONFIGMAP]}, {"changed": False, "method": "apply", "result": {"kind": "ConfigMap"}})[0]
     assert result["objects"] == [{"object": "ConfigMap/demo/cfg", "changed": False, "method": "apply"}]
     assert "diff" not in result
 
@@ -80,7 +80,7 @@ def test_each_objects_diff_is_shown_under_its_name_and_secret_values_are_not():
             ]
         },
     }
-    result, _ = run({"objects": [CONFIGMAP, SECRET]}, answer)
+    result = run({"objects": [CONFIGMAP, SECRET]}, answer)[0]
     assert [d["before_header"] for d in result["diff"]] == ["ConfigMap/demo/cfg", "Secret/demo/creds"]
     assert result["diff"][0]["before"]["data"] == {"a": "0"}
     assert result["diff"][1]["before"]["data"] == {"pw": ko.REDACTED}
@@ -96,7 +96,7 @@ def test_a_failure_names_the_count_and_keeps_no_objects():
         "msg": "Failed to apply object: connection refused",
         "invocation": {"module_args": {"definition": [SECRET]}},
     }
-    result, _ = run({"objects": [CONFIGMAP, SECRET]}, answer)
+    result = run({"objects": [CONFIGMAP, SECRET]}, answer)[0]
     assert result["failed"] is True
     assert result["msg"] == "Applying 2 object(s) failed: Failed to apply object: connection refused"
     assert "czNjcjN0" not in repr(result)
