@@ -9,7 +9,8 @@
 #   tools/e2e/run.sh          everything
 #   tools/e2e/run.sh apps     only the application phases (day-2 included), on the cluster a run with
 #                             E2E_KEEP=1 left
-#   tools/e2e/run.sh day2     only the day-2 phases (tools/e2e/day2.sh), on such a cluster
+#   tools/e2e/run.sh day2 [STEP...]  only the day-2 phases (tools/e2e/day2.sh), or the steps named, on
+#                             such a cluster
 #   tools/e2e/run.sh down     remove the cluster (make e2e-down)
 #
 # Environment: E2E_KEEP=1 keeps the cluster; OME_K8S_E2E_ARTIFACTS=<dir> uses that artifact directory
@@ -26,8 +27,6 @@ cut_off_worker=ome-k8s-e2e-w2
 apps_inventory=molecule/e2e/apps
 ready_timeout=${E2E_READY_TIMEOUT:-600}
 
-# shellcheck source=tools/lib/apt.sh
-. "$top/tools/lib/apt.sh"
 # shellcheck source=tools/e2e/day2.sh
 . "$top/tools/e2e/day2.sh"
 
@@ -53,8 +52,6 @@ kubectl_cp() { docker exec "$cp" kubectl --kubeconfig /etc/kubernetes/admin.conf
 
 artifacts() {
     if [[ -z ${OME_K8S_E2E_ARTIFACTS:-} ]]; then
-        # The kube-proxy image carries this machine's iptables and nft.
-        apt_install iptables nftables >&2
         OME_K8S_E2E_ARTIFACTS=$(bash tools/k8s/build.sh | tail -n 1)
     fi
     [[ -f $OME_K8S_E2E_ARTIFACTS/manifest.json ]] ||
@@ -151,7 +148,7 @@ worker_cut_off() {
     fi
     docker exec "$worker" iptables -D OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset
     failures=$(python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/cut-off.json")
-    grep -v "^$worker " <<<"$failures" | grep -q . && die "hosts other than $worker failed: $failures"
+    [[ -z $(grep -v "^$worker " <<<"$failures") ]] || die "hosts other than $worker failed: $failures"
     grep -q "$api:6443" <<<"$failures" || die "the failure does not name the API server endpoint: $failures"
     wait_ready $(($(molecule_hosts | wc -l) - 1)) || die "the hosts that could join are not all Ready"
     say "cut off: ${failures%%$'\n'*}"
@@ -295,7 +292,7 @@ case ${1:-all} in
     day2)
         [[ -f $OME_K8S_E2E_DIR/kubeconfig ]] || die "no kept cluster: run E2E_KEEP=1 make e2e first"
         phase collection bash tools/test.sh build
-        run_day2
+        run_day2 "${@:2}"
         exit 0
         ;;
     all) ;;
