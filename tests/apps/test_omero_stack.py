@@ -5,8 +5,11 @@ every object: strict schema validation, the cross-object invariants and OMERO-sp
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import signal
+import subprocess
 from pathlib import Path
 
 import harness
@@ -172,6 +175,25 @@ def test_server_statefulset(case):
     log = containers["blitz-log"]
     assert log["restartPolicy"] == "Always"
     assert log["command"][-1] == "/opt/omero/server/OMERO.server/var/log/Blitz-0.log"
+
+
+def test_blitz_log_sidecar_streams_the_log_and_stops_on_sigterm(case, tmp_path):
+    """The sidecar's command, run here: it prints the log from its first line and ends at once on SIGTERM,
+    where tail alone, as a container's PID 1, would ignore it until the grace period ran out."""
+    _unused, variant, out = case
+    ns, inst = _ns(variant), _inst(variant)
+    command = _containers(out.get("StatefulSet", f"{inst}-server", ns))["blitz-log"]["command"]
+    log = tmp_path / "Blitz-0.log"
+    log.write_text("first line\n")
+    # Its own process group: outside a container, tail outlives the shell and is ended with the group.
+    proc = subprocess.Popen([*command[:-1], str(log)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline() == "first line\n"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.stdout.close()
 
 
 # ome/omero-server-docker: 60-database.sh reads the database settings only from CONFIG_omero_db_* (without
