@@ -106,11 +106,14 @@ day2_training_reset() {
     passed training_reset
 }
 
-# omero_web_replicas up and down: the Deployment converges to each count, every replica ready.
+# omero_web_replicas up and down: the Deployment converges to each count, every replica ready once its
+# rollout is done.
 day2_scale() {
     local replicas ready
     for replicas in 3 2; do
         run_playbook "scale-$replicas" playbooks/omero.yml -e "omero_web_replicas=$replicas"
+        # omero_web_ready needs one replica answering, not all: the new ones may still be starting.
+        kubectl_cp -n omero rollout status deployment/omero-web --timeout=300s >/dev/null
         ready=$(kubectl_cp -n omero get deployment omero-web -o jsonpath='{.status.readyReplicas}/{.status.replicas}')
         [[ $ready == "$replicas/$replicas" ]] || die "omero-web has $ready replicas ready, expected $replicas"
     done

@@ -148,7 +148,7 @@ worker_cut_off() {
     fi
     docker exec "$worker" iptables -D OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset
     failures=$(python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/cut-off.json")
-    [[ -z $(grep -v "^$worker " <<<"$failures") ]] || die "hosts other than $worker failed: $failures"
+    ! grep -qv "^$worker " <<<"$failures" || die "hosts other than $worker failed: $failures"
     grep -q "$api:6443" <<<"$failures" || die "the failure does not name the API server endpoint: $failures"
     wait_ready $(($(molecule_hosts | wc -l) - 1)) || die "the hosts that could join are not all Ready"
     say "cut off: ${failures%%$'\n'*}"
