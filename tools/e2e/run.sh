@@ -139,14 +139,13 @@ interrupted_run() {
 # The run after the interruption, with the second worker cut off from the API server: that worker must fail
 # with a message naming it and the endpoint, while the control plane and the first worker converge.
 worker_cut_off() {
-    local worker=${cut_off_worker} api failures
+    local worker=${cut_off_worker} api failures rc=0
     api=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$cp")
-    docker exec "$worker" iptables -I OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset
-    if ANSIBLE_STDOUT_CALLBACK=ansible.posix.json molecule converge -s "$scenario" >"$OME_K8S_E2E_DIR/cut-off.json"; then
-        docker exec "$worker" iptables -D OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset
-        die "cluster.yml succeeded although $worker could not reach the API server"
-    fi
-    docker exec "$worker" iptables -D OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset
+    local rule=(OUTPUT -d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset)
+    docker exec "$worker" iptables -I "${rule[@]}"
+    ANSIBLE_STDOUT_CALLBACK=ansible.posix.json molecule converge -s "$scenario" >"$OME_K8S_E2E_DIR/cut-off.json" || rc=$?
+    docker exec "$worker" iptables -D "${rule[@]}"
+    ((rc != 0)) || die "cluster.yml succeeded although $worker could not reach the API server"
     failures=$(python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/cut-off.json")
     ! grep -qv "^$worker " <<<"$failures" || die "hosts other than $worker failed: $failures"
     grep -q "$api:6443" <<<"$failures" || die "the failure does not name the API server endpoint: $failures"
