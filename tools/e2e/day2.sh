@@ -137,7 +137,7 @@ day2_api_unreachable() {
     docker exec "$cp" iptables -D "${rule[0]}" -s "$gateway" "${rule[@]:1}"
     ((rc != 0)) || die "apps.yml went on without the API server"
     failures=$(python3 tools/e2e/changed.py --failed "$OME_K8S_E2E_DIR/api-unreachable.json")
-    grep -q ':6443' <<<"$failures" || die "the failure does not name the API server: $failures"
+    grep -Eq '(:|port=)6443' <<<"$failures" || die "the failure names no API server address: $failures"
     ! grep -q 'Traceback' <<<"$failures" || die "the failure is a stack trace: $failures"
     say "the API server cut off mid-run: ${failures%%$'\n'*}"
     run_playbook api-unreachable-rerun playbooks/apps.yml

@@ -734,9 +734,13 @@ def serve():
             time.sleep(0.5)
         log.info("shutting down")
     finally:
-        communicator.destroy()
         if os.path.exists(PID_FILE):
             os.remove(PID_FILE)
+        # In the pod, Ice 3.6's destroy() was seen never to return after a shutdown, so every stop took the
+        # pod's whole grace period (300 s). The stand-in keeps nothing that a clean destroy would save: it
+        # gets 10 seconds, then SIGALRM's default action ends the process even if destroy holds the GIL.
+        signal.alarm(10)
+        communicator.destroy()
     return 0
 
 
