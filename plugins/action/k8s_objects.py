@@ -72,6 +72,15 @@ def object_diff(obj, result):
     }
 
 
+def failure_message(done):
+    """The message of a failed module run. Since ansible-core 2.19 a module's fail_json message (say, which API
+    server could not be reached) is no longer under `msg` of the raw result but in the captured error under
+    `exception` (its `event.msg`), which Ansible would print only for a result it got straight from the module."""
+    if done.get("msg"):
+        return done["msg"]
+    return getattr(getattr(done.get("exception"), "event", None), "msg", None)
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
@@ -104,7 +113,7 @@ class ActionModule(ActionBase):
         # The module echoes its arguments (every object, Secret values included) in `invocation`.
         done.pop("invocation", None)
         if done.get("failed"):
-            msg = to_text(done.get("msg") or "kubernetes.core.k8s failed without a message")
+            msg = to_text(failure_message(done) or "kubernetes.core.k8s failed without a message")
             result.update(failed=True, msg="Applying %d object(s) failed: %s" % (len(objects), msg))
             for key in ("reason", "status"):
                 if key in done:

@@ -6,6 +6,7 @@ whose apps.yml runs, re-run and `--check --diff` go through this plugin."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -100,6 +101,15 @@ def test_a_failure_names_the_count_and_keeps_no_objects():
     assert result["failed"] is True
     assert result["msg"] == "Applying 2 object(s) failed: Failed to apply object: connection refused"
     assert "czNjcjN0" not in repr(result)
+
+
+def test_a_failure_whose_message_is_in_the_captured_error_keeps_it():
+    # ansible-core >= 2.19: the raw result of a module's fail_json carries its message in the captured error.
+    unreachable = "HTTPSConnectionPool(host='10.0.0.1', port=6443): Max retries exceeded"
+    answer = {"failed": True, "exception": SimpleNamespace(event=SimpleNamespace(msg=unreachable))}
+    result, _ = run({"objects": [CONFIGMAP]}, answer)
+    assert result["failed"] is True
+    assert result["msg"] == "Applying 1 object(s) failed: " + unreachable
 
 
 @pytest.mark.parametrize(
