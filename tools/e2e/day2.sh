@@ -40,6 +40,55 @@ expect_refusal() {
     grep -qF -- "$text" <<<"$failures" || die "$name: refused without saying '$text': $failures"
 }
 
+# The collection's NetworkPolicies on a cluster that enforces them (tools/e2e/netpol: kube-router's firewall,
+# a test-only enforcer; flannel enforces none). Each component reaches what it needs; OMERO.web does not reach
+# PostgreSQL; a pod of another namespace reaches neither database nor Redis, but does reach OMERO.server's
+# open client port, which shows that its refusals are the policies' doing. omero.yml then runs with the
+# policies in force (its schema check runs in the database pod), as do the steps after this one.
+day2_network_policies() {
+    local target
+    # shellcheck disable=SC2154 # cp (the control plane's container) is run.sh's.
+    docker exec -i "$cp" kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f - \
+        <tools/e2e/netpol/kube-router.yaml >/dev/null
+    kubectl_cp -n kube-system rollout status daemonset/e2e-netpol --timeout=300s >/dev/null ||
+        die "the NetworkPolicy enforcer did not start: $(kubectl_cp -n kube-system logs daemonset/e2e-netpol --tail=20 2>&1)"
+    kubectl_cp create namespace e2e-outsider >/dev/null 2>&1 || true
+    kubectl_cp -n e2e-outsider run outsider --image=ome-k8s.local/e2e-probe:1 --image-pull-policy=Never \
+        --restart=Never -- serve >/dev/null 2>&1 || true
+    kubectl_cp -n e2e-outsider wait --for=condition=Ready pod/outsider --timeout=120s >/dev/null
+    # Long enough for the enforcer to have seen the new pod (it syncs on every pod change).
+    sleep 10
+
+    connects_from outsider e2e-outsider omero-server.omero.svc:4064 ||
+        die "a pod of another namespace cannot reach OMERO.server's open port: the probe cannot tell a policy's refusal"
+    for target in omero-postgresql.omero.svc:5432 omero-redis.omero.svc:6379 redmine-postgresql.redmine.svc:5432 \
+        omero-training-postgresql.omero-training.svc:5432; do
+        ! connects_from outsider e2e-outsider "$target" || die "a pod of another namespace reached $target"
+    done
+    passed network_policies_keep_other_namespaces_out
+
+    connects_from deploy/omero-web omero omero-redis:6379 || die "OMERO.web cannot reach Redis"
+    connects_from deploy/omero-web omero omero-server:4064 || die "OMERO.web cannot reach OMERO.server"
+    ! connects_from deploy/omero-web omero omero-postgresql:5432 || die "OMERO.web reached PostgreSQL"
+    connects_from omero-server-0 omero omero-postgresql:5432 || die "OMERO.server cannot reach PostgreSQL"
+    passed network_policies_let_each_component_reach_its_own
+
+    run_playbook netpol-omero playbooks/omero.yml
+    passed omero_converges_with_policies_enforced
+}
+
+# connects_from POD NAMESPACE HOST:PORT: a TCP connection from POD (or deploy/NAME) opens within 5 s. The
+# probe pod has /probe; the applications' images have Python.
+connects_from() {
+    if [[ $1 == outsider ]]; then
+        kubectl_cp -n "$2" exec "$1" -- /probe connect "$3" >/dev/null 2>&1
+    else
+        kubectl_cp -n "$2" exec "$1" -- python3 -c \
+            'import socket, sys; h, p = sys.argv[1].rsplit(":", 1); socket.create_connection((h, int(p)), 5)' \
+            "$3" >/dev/null 2>&1
+    fi
+}
+
 # A schema upgrade behind a backup (roles/omero_server/tasks/db_*.yml). The database is made to look one
 # release older and the server's configuration changed, as a new image tag would roll it out: without
 # omero_server_allow_db_upgrade the rollout is refused and nothing changes; with it, the backup Job runs,
@@ -160,8 +209,8 @@ day2_pod_never_ready() {
     passed readiness_fails_with_the_last_error
 }
 
-# run_day2 [STEP...]: every step (upgrade restore training_reset scale api_unreachable pod_never_ready) in
-# that order, or the steps named.
+# run_day2 [STEP...]: every step (network_policies upgrade restore training_reset scale api_unreachable
+# pod_never_ready) in that order, or the steps named.
 run_day2() {
     local secrets step
     if (($# > 0)); then
@@ -169,6 +218,7 @@ run_day2() {
         return
     fi
     secrets=$(secrets_digest omero redmine)
+    phase day2_network_policies day2_network_policies
     phase day2_upgrade day2_upgrade
     phase day2_restore day2_restore
     phase day2_training_reset day2_training_reset

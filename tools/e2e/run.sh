@@ -26,6 +26,8 @@ cp=ome-k8s-e2e-cp1
 cut_off_worker=ome-k8s-e2e-w2
 apps_inventory=molecule/e2e/apps
 ready_timeout=${E2E_READY_TIMEOUT:-600}
+# The only kube-router the Go module proxy serves here; a test-only enforcer (tools/e2e/netpol).
+netpol_version=v2.1.0
 
 # shellcheck source=tools/e2e/day2.sh
 . "$top/tools/e2e/day2.sh"
@@ -70,7 +72,35 @@ images() {
     (cd tools/e2e/probe && CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags '-s -w' -o "$OME_K8S_E2E_DIR/probe" .)
     python3 tools/k8s/image_archive.py --ref ome-k8s.local/e2e-probe:1 --out "$dir/e2e-probe.tar" \
         --add "$OME_K8S_E2E_DIR/probe=/probe" --entrypoint '["/probe"]' --cmd '["serve"]' --user 65534 >/dev/null
+    netpol_image "$dir/e2e-netpol.tar"
     bash tools/images/build.sh "$dir" >/dev/null
+}
+
+# netpol_image ARCHIVE: the test-only NetworkPolicy enforcer of tools/e2e/netpol/kube-router.yaml. The
+# binary is built once per machine (about 6 minutes cold) and kept beside the other caches; the image holds
+# it with this machine's iptables (nft backend, like kube-proxy's and flannel's images) and ipset.
+netpol_image() {
+    local cache=${OME_K8S_CACHE_DIR:-/var/cache/ome-k8s}/e2e/kube-router-$netpol_version adds=() file tool link
+    if [[ ! -x $cache/kube-router ]]; then
+        mkdir -p "$cache"
+        GOBIN=$cache CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod \
+            go install -trimpath -ldflags '-s -w' "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$netpol_version"
+    fi
+    # shellcheck source=tools/lib/apt.sh
+    . tools/lib/apt.sh
+    apt_install iptables ipset >/dev/null
+    while read -r file; do
+        adds+=(--add "$(readlink -f "$file")=$file")
+    done < <(for tool in /usr/sbin/xtables-nft-multi /usr/sbin/ipset /usr/lib/x86_64-linux-gnu/xtables/*.so; do
+        echo "$tool"
+        ldd "$tool" | grep -o '/[^ ]*'
+    done | sort -u)
+    for link in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+        adds+=(--symlink "/usr/sbin/$link=xtables-nft-multi")
+    done
+    python3 tools/k8s/image_archive.py --ref "ome-k8s.local/e2e-netpol:kube-router-$netpol_version" --out "$1" \
+        --add "$cache/kube-router=/usr/local/bin/kube-router" --entrypoint '["/usr/local/bin/kube-router"]' \
+        "${adds[@]}" >/dev/null
 }
 
 # wait_ready [COUNT]: COUNT nodes (default: every host) Ready within the timeout; prints nothing, fails

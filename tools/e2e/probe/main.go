@@ -4,6 +4,7 @@
 //	probe serve [addr]        answer every HTTP request with the pod's host name (default addr :8080)
 //	probe get URL             exit 0 when URL answers 200 within 5 s; print the body
 //	probe resolve NAME        exit 0 when NAME resolves; print the addresses
+//	probe connect HOST:PORT   exit 0 when a TCP connection to HOST:PORT opens within 5 s
 package main
 
 import (
@@ -20,7 +21,7 @@ const timeout = 5 * time.Second
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: probe serve [addr] | get URL | resolve NAME")
+		fail("usage: probe serve [addr] | get URL | resolve NAME | connect HOST:PORT")
 	}
 	switch cmd, args := os.Args[1], os.Args[2:]; {
 	case cmd == "serve" && len(args) <= 1:
@@ -33,8 +34,10 @@ func main() {
 		get(args[0])
 	case cmd == "resolve" && len(args) == 1:
 		resolve(args[0])
+	case cmd == "connect" && len(args) == 1:
+		connect(args[0])
 	default:
-		fail("usage: probe serve [addr] | get URL | resolve NAME")
+		fail("usage: probe serve [addr] | get URL | resolve NAME | connect HOST:PORT")
 	}
 }
 
@@ -75,6 +78,17 @@ func resolve(name string) {
 	for _, addr := range addrs {
 		fmt.Println(addr)
 	}
+}
+
+// A NetworkPolicy that drops the packets shows as a timeout, one that rejects them as a refused connection:
+// both fail, and the message says which.
+func connect(addr string) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		fail("connect %s: %v", addr, err)
+	}
+	conn.Close()
+	fmt.Println("connected to", addr)
 }
 
 func fail(format string, args ...any) {
