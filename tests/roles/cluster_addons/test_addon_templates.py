@@ -1,4 +1,5 @@
-"""Render ome.k8s.cluster_addons through ansible-playbook (render mode) and check each object."""
+"""Render ome.k8s.cluster_addons through ansible-playbook (render mode, the applications' layout:
+<namespace or _cluster>/<kind>-<name>.yaml) and check each object."""
 
 import hashlib
 import json
@@ -25,7 +26,7 @@ def run(tmp_path, render=True, playbook=PLAYBOOK, **settings):
     out = tmp_path / "render"
     settings = dict(settings, ansible_python_interpreter=sys.executable)
     if render:
-        settings["cluster_addons_render_dir"] = str(out)
+        settings["ome_k8s_render_dir"] = str(out)
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", HOME=str(tmp_path), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
     command = [
         str(pathlib.Path(sys.executable).parent / "ansible-playbook"),
@@ -43,7 +44,7 @@ def run(tmp_path, render=True, playbook=PLAYBOOK, **settings):
 
 def rendered(out):
     objects = {}
-    for path in sorted(out.rglob("*.yaml")):
+    for path in sorted(out.glob("*/*.yaml")):
         objects[str(path.relative_to(out))] = yaml.safe_load(path.read_text())
     return objects
 
@@ -66,18 +67,22 @@ def test_defaults_local_path_and_gateway(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     objects = rendered(out)
     assert sorted(objects) == [
-        "calico/installation-default.yaml",
-        "gateway/envoyproxy-ome-envoy.yaml",
-        "gateway/gateway-ome-gateway.yaml",
-        "gateway/gatewayclass-ome-envoy.yaml",
-        "gateway/httproute-https-redirect.yaml",
-        "gateway/namespace-ome-gateway.yaml",
-        "local-path/configmap-local-path-config.yaml",
-        "local-path/storageclass-local-path.yaml",
+        "_cluster/gatewayclass-ome-envoy.yaml",
+        "_cluster/installation-default.yaml",
+        "_cluster/storageclass-local-path.yaml",
+        "envoy-gateway-system/envoyproxy-ome-envoy.yaml",
+        "local-path-storage/configmap-local-path-config.yaml",
+        "ome-gateway/gateway-ome-gateway.yaml",
+        "ome-gateway/httproute-https-redirect.yaml",
+        "ome-gateway/namespace-ome-gateway.yaml",
     ]
     check_core_schemas(objects)
+    # validated and summarised like the applications: the custom resources are named as not schema-checked
+    summary = (out / "SUMMARY.md").read_text()
+    assert "| 1.37.0 | valid | 3 | 5 |" in summary
+    assert "| _cluster/installation-default.yaml | operator.tigera.io/v1 Installation |" in summary
 
-    pool = objects["calico/installation-default.yaml"]["spec"]["calicoNetwork"]["ipPools"]
+    pool = objects["_cluster/installation-default.yaml"]["spec"]["calicoNetwork"]["ipPools"]
     assert pool == [
         {
             "name": "default-ipv4-ippool",
@@ -88,19 +93,19 @@ def test_defaults_local_path_and_gateway(tmp_path):
             "nodeSelector": "all()",
         }
     ]
-    assert "registry" not in objects["calico/installation-default.yaml"]["spec"]
+    assert "registry" not in objects["_cluster/installation-default.yaml"]["spec"]
 
-    storage_class = objects["local-path/storageclass-local-path.yaml"]
+    storage_class = objects["_cluster/storageclass-local-path.yaml"]
     assert storage_class["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
     assert storage_class["provisioner"] == "rancher.io/local-path"
     assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
     assert storage_class["reclaimPolicy"] == "Retain"
-    config = json.loads(objects["local-path/configmap-local-path-config.yaml"]["data"]["config.json"])
+    config = json.loads(objects["local-path-storage/configmap-local-path-config.yaml"]["data"]["config.json"])
     assert config == {
         "nodePathMap": [{"node": "DEFAULT_PATH_FOR_NON_LISTED_NODES", "paths": ["/var/lib/local-path-provisioner"]}]
     }
 
-    gateway = objects["gateway/gateway-ome-gateway.yaml"]
+    gateway = objects["ome-gateway/gateway-ome-gateway.yaml"]
     assert gateway["metadata"] == {
         "name": "ome-gateway",
         "namespace": "ome-gateway",
@@ -121,9 +126,9 @@ def test_defaults_local_path_and_gateway(tmp_path):
     for listener in listeners.values():
         assert listener["allowedRoutes"] == {"namespaces": {"from": "All"}}
 
-    gateway_class = objects["gateway/gatewayclass-ome-envoy.yaml"]
+    gateway_class = objects["_cluster/gatewayclass-ome-envoy.yaml"]
     assert gateway_class["spec"]["controllerName"] == "gateway.envoyproxy.io/gatewayclass-controller"
-    proxy = objects["gateway/envoyproxy-ome-envoy.yaml"]
+    proxy = objects["envoy-gateway-system/envoyproxy-ome-envoy.yaml"]
     assert gateway_class["spec"]["parametersRef"] == {
         "group": "gateway.envoyproxy.io",
         "kind": "EnvoyProxy",
@@ -134,7 +139,7 @@ def test_defaults_local_path_and_gateway(tmp_path):
     assert kubernetes["envoyService"] == {"type": "NodePort"}
     assert kubernetes["envoyDeployment"] == {"replicas": 2}
 
-    redirect = objects["gateway/httproute-https-redirect.yaml"]
+    redirect = objects["ome-gateway/httproute-https-redirect.yaml"]
     assert redirect["spec"]["parentRefs"][0]["sectionName"] == "http"
     assert redirect["spec"]["rules"] == [
         {"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}
@@ -160,30 +165,30 @@ def test_nfs_load_balancer_and_site_names(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     objects = rendered(out)
     assert sorted(objects) == [
-        "calico/installation-default.yaml",
-        "gateway/envoyproxy-ome-envoy.yaml",
-        "gateway/gateway-lochy-web.yaml",
-        "gateway/gatewayclass-ome-envoy.yaml",
-        "gateway/namespace-lochy-gateway.yaml",
-        "nfs/clusterrole-ome-k8s-nfs-provisioner.yaml",
-        "nfs/clusterrolebinding-ome-k8s-nfs-provisioner.yaml",
-        "nfs/deployment-nfs-provisioner.yaml",
-        "nfs/namespace-nfs-provisioner.yaml",
-        "nfs/role-nfs-provisioner-leader-election.yaml",
-        "nfs/rolebinding-nfs-provisioner-leader-election.yaml",
-        "nfs/serviceaccount-nfs-provisioner.yaml",
-        "nfs/storageclass-nfs-client.yaml",
+        "_cluster/clusterrole-ome-k8s-nfs-provisioner.yaml",
+        "_cluster/clusterrolebinding-ome-k8s-nfs-provisioner.yaml",
+        "_cluster/gatewayclass-ome-envoy.yaml",
+        "_cluster/installation-default.yaml",
+        "_cluster/storageclass-nfs-client.yaml",
+        "envoy-gateway-system/envoyproxy-ome-envoy.yaml",
+        "lochy-gateway/gateway-lochy-web.yaml",
+        "lochy-gateway/namespace-lochy-gateway.yaml",
+        "nfs-provisioner/deployment-nfs-provisioner.yaml",
+        "nfs-provisioner/namespace-nfs-provisioner.yaml",
+        "nfs-provisioner/role-nfs-provisioner-leader-election.yaml",
+        "nfs-provisioner/rolebinding-nfs-provisioner-leader-election.yaml",
+        "nfs-provisioner/serviceaccount-nfs-provisioner.yaml",
     ]
     check_core_schemas(objects)
-    installation = objects["calico/installation-default.yaml"]["spec"]
+    installation = objects["_cluster/installation-default.yaml"]["spec"]
     assert installation["registry"] == "registry.example.org/mirror/"
     assert installation["calicoNetwork"]["ipPools"][0]["cidr"] == "172.20.0.0/16"
 
-    deployment = objects["nfs/deployment-nfs-provisioner.yaml"]
+    deployment = objects["nfs-provisioner/deployment-nfs-provisioner.yaml"]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2"
     env = {item["name"]: item["value"] for item in container["env"]}
-    storage_class = objects["nfs/storageclass-nfs-client.yaml"]
+    storage_class = objects["_cluster/storageclass-nfs-client.yaml"]
     assert env == {
         "PROVISIONER_NAME": storage_class["provisioner"],
         "NFS_SERVER": "nfs.lochy.example.org",
@@ -194,14 +199,15 @@ def test_nfs_load_balancer_and_site_names(tmp_path):
     ]
     assert storage_class["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
     assert storage_class["parameters"] == {"archiveOnDelete": "false"}
-    binding = objects["nfs/clusterrolebinding-ome-k8s-nfs-provisioner.yaml"]
+    binding = objects["_cluster/clusterrolebinding-ome-k8s-nfs-provisioner.yaml"]
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "nfs-provisioner", "namespace": "nfs-provisioner"}
     ]
 
-    gateway = objects["gateway/gateway-lochy-web.yaml"]
+    gateway = objects["lochy-gateway/gateway-lochy-web.yaml"]
     assert gateway["metadata"]["namespace"] == "lochy-gateway"
-    service = objects["gateway/envoyproxy-ome-envoy.yaml"]["spec"]["provider"]["kubernetes"]["envoyService"]
+    proxy = objects["envoy-gateway-system/envoyproxy-ome-envoy.yaml"]
+    service = proxy["spec"]["provider"]["kubernetes"]["envoyService"]
     assert service == {"type": "LoadBalancer", "annotations": {"kube-vip.io/loadbalancerIPs": "192.0.2.20"}}
 
 
@@ -218,34 +224,34 @@ def test_flannel_objects(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     objects = rendered(out)
-    flannel = sorted(name for name in objects if not name.startswith("gateway/"))
+    flannel = sorted(name for name in objects if "flannel" in name)
     assert flannel == [
-        "flannel/clusterrole-ome-k8s-flannel.yaml",
-        "flannel/clusterrolebinding-ome-k8s-flannel.yaml",
-        "flannel/configmap-kube-flannel-cfg.yaml",
-        "flannel/daemonset-kube-flannel.yaml",
-        "flannel/namespace-kube-flannel.yaml",
-        "flannel/serviceaccount-flannel.yaml",
+        "_cluster/clusterrole-ome-k8s-flannel.yaml",
+        "_cluster/clusterrolebinding-ome-k8s-flannel.yaml",
+        "kube-flannel/configmap-kube-flannel-cfg.yaml",
+        "kube-flannel/daemonset-kube-flannel.yaml",
+        "kube-flannel/namespace-kube-flannel.yaml",
+        "kube-flannel/serviceaccount-flannel.yaml",
     ]
     check_core_schemas(objects)
 
-    namespace = objects["flannel/namespace-kube-flannel.yaml"]
+    namespace = objects["kube-flannel/namespace-kube-flannel.yaml"]
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     for name in flannel:
         if objects[name]["kind"] not in ("Namespace", "ClusterRole", "ClusterRoleBinding"):
             assert objects[name]["metadata"]["namespace"] == "kube-flannel", name
-    assert json.loads(objects["flannel/configmap-kube-flannel-cfg.yaml"]["data"]["net-conf.json"]) == {
+    assert json.loads(objects["kube-flannel/configmap-kube-flannel-cfg.yaml"]["data"]["net-conf.json"]) == {
         "Network": "172.20.0.0/16",
         "Backend": {"Type": "host-gw"},
     }
-    rules = {resource: sorted(rule["verbs"]) for rule in objects["flannel/clusterrole-ome-k8s-flannel.yaml"]["rules"]
+    rules = {resource: sorted(rule["verbs"]) for rule in objects["_cluster/clusterrole-ome-k8s-flannel.yaml"]["rules"]
              for resource in rule["resources"]}  # fmt: skip
     assert rules == {"pods": ["get"], "nodes": ["get", "list", "watch"], "nodes/status": ["patch"]}
-    binding = objects["flannel/clusterrolebinding-ome-k8s-flannel.yaml"]
+    binding = objects["_cluster/clusterrolebinding-ome-k8s-flannel.yaml"]
     assert binding["roleRef"]["name"] == "ome-k8s-flannel"
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "flannel", "namespace": "kube-flannel"}]
 
-    pod = objects["flannel/daemonset-kube-flannel.yaml"]["spec"]["template"]["spec"]
+    pod = objects["kube-flannel/daemonset-kube-flannel.yaml"]["spec"]["template"]["spec"]
     assert pod["hostNetwork"] is True
     assert pod["serviceAccountName"] == "flannel"
     assert pod["priorityClassName"] == "system-node-critical"
@@ -278,10 +284,10 @@ def test_flannel_defaults_take_the_pinned_upstream_image_and_the_former_calico_s
     result, out = run(tmp_path, cluster_addons_cni="flannel", cluster_addons_calico_pod_subnet="10.32.0.0/16")
     assert result.returncode == 0, result.stdout + result.stderr
     objects = rendered(out)
-    container = objects["flannel/daemonset-kube-flannel.yaml"]["spec"]["template"]["spec"]["containers"][0]
+    container = objects["kube-flannel/daemonset-kube-flannel.yaml"]["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "ghcr.io/flannel-io/flannel:v0.28.10"
     assert container["imagePullPolicy"] == "IfNotPresent"
-    net_conf = json.loads(objects["flannel/configmap-kube-flannel-cfg.yaml"]["data"]["net-conf.json"])
+    net_conf = json.loads(objects["kube-flannel/configmap-kube-flannel-cfg.yaml"]["data"]["net-conf.json"])
     assert net_conf == {"Network": "10.32.0.0/16", "Backend": {"Type": "vxlan"}}
 
 
@@ -304,36 +310,36 @@ def test_traefik_objects(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     objects = rendered(out)
-    gateway_files = sorted(name for name in objects if name.startswith("gateway/"))
+    gateway_files = sorted(name for name in objects if "traefik" in name or name.startswith("ome-gateway/"))
     assert gateway_files == [
-        "gateway/clusterrole-ome-k8s-traefik.yaml",
-        "gateway/clusterrolebinding-ome-k8s-traefik.yaml",
-        "gateway/deployment-traefik.yaml",
-        "gateway/gateway-ome-gateway.yaml",
-        "gateway/gatewayclass-ome-traefik.yaml",
-        "gateway/httproute-https-redirect.yaml",
-        "gateway/namespace-ome-gateway.yaml",
-        "gateway/namespace-traefik.yaml",
-        "gateway/service-traefik.yaml",
-        "gateway/serviceaccount-traefik.yaml",
+        "_cluster/clusterrole-ome-k8s-traefik.yaml",
+        "_cluster/clusterrolebinding-ome-k8s-traefik.yaml",
+        "_cluster/gatewayclass-ome-traefik.yaml",
+        "ome-gateway/gateway-ome-gateway.yaml",
+        "ome-gateway/httproute-https-redirect.yaml",
+        "ome-gateway/namespace-ome-gateway.yaml",
+        "traefik/deployment-traefik.yaml",
+        "traefik/namespace-traefik.yaml",
+        "traefik/service-traefik.yaml",
+        "traefik/serviceaccount-traefik.yaml",
     ]
     check_core_schemas(objects)
 
-    namespace = objects["gateway/namespace-traefik.yaml"]
+    namespace = objects["traefik/namespace-traefik.yaml"]
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     for name in ("deployment-traefik", "service-traefik", "serviceaccount-traefik"):
-        assert objects["gateway/%s.yaml" % name]["metadata"]["namespace"] == "traefik", name
+        assert objects["traefik/%s.yaml" % name]["metadata"]["namespace"] == "traefik", name
 
-    gateway_class = objects["gateway/gatewayclass-ome-traefik.yaml"]
+    gateway_class = objects["_cluster/gatewayclass-ome-traefik.yaml"]
     assert gateway_class["spec"] == {"controllerName": "traefik.io/gateway-controller"}
-    gateway = objects["gateway/gateway-ome-gateway.yaml"]
+    gateway = objects["ome-gateway/gateway-ome-gateway.yaml"]
     assert gateway["spec"]["gatewayClassName"] == "ome-traefik"
     listeners = {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
     assert (listeners["http"]["protocol"], listeners["http"]["port"]) == ("HTTP", 8000)
     assert (listeners["https"]["protocol"], listeners["https"]["port"]) == ("HTTPS", 8443)
 
-    pod = objects["gateway/deployment-traefik.yaml"]["spec"]["template"]["spec"]
-    assert objects["gateway/deployment-traefik.yaml"]["spec"]["replicas"] == 2
+    pod = objects["traefik/deployment-traefik.yaml"]["spec"]["template"]["spec"]
+    assert objects["traefik/deployment-traefik.yaml"]["spec"]["replicas"] == 2
     assert pod["serviceAccountName"] == "traefik"
     assert pod["securityContext"]["runAsNonRoot"] is True
     (container,) = pod["containers"]
@@ -357,14 +363,14 @@ def test_traefik_objects(tmp_path):
     assert container_ports == entry_points
     assert container["readinessProbe"]["httpGet"] == {"path": "/ping", "port": "traefik"}
 
-    service = objects["gateway/service-traefik.yaml"]
+    service = objects["traefik/service-traefik.yaml"]
     assert service["spec"]["type"] == "NodePort"
-    assert service["spec"]["selector"] == pod_labels(objects["gateway/deployment-traefik.yaml"])
+    assert service["spec"]["selector"] == pod_labels(objects["traefik/deployment-traefik.yaml"])
     ports = {(port["port"], container_ports[port["targetPort"]], port["nodePort"]) for port in service["spec"]["ports"]}
     assert ports == {(80, listeners["http"]["port"], 31080), (443, listeners["https"]["port"], 30443)}
     assert "annotations" not in service["metadata"]
 
-    rules = {resource: sorted(rule["verbs"]) for rule in objects["gateway/clusterrole-ome-k8s-traefik.yaml"]["rules"]
+    rules = {resource: sorted(rule["verbs"]) for rule in objects["_cluster/clusterrole-ome-k8s-traefik.yaml"]["rules"]
              for resource in rule["resources"]}  # fmt: skip
     for resource in ("namespaces", "services", "secrets"):
         assert {"list", "watch"} <= set(rules[resource]), resource
@@ -373,7 +379,7 @@ def test_traefik_objects(tmp_path):
         assert rules[resource] == ["get", "list", "watch"], resource
         if resource != "referencegrants":
             assert rules[resource + "/status"] == ["update"], resource
-    binding = objects["gateway/clusterrolebinding-ome-k8s-traefik.yaml"]
+    binding = objects["_cluster/clusterrolebinding-ome-k8s-traefik.yaml"]
     assert binding["roleRef"]["name"] == "ome-k8s-traefik"
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "traefik", "namespace": "traefik"}]
     assert "gateway-api-v1.4.1-standard-install.yaml" in result.stdout
@@ -392,13 +398,13 @@ def test_traefik_load_balancer_and_cluster_ip(tmp_path):
         cluster_addons_gateway_load_balancer_ip="192.0.2.20",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    service = rendered(out)["gateway/service-traefik.yaml"]
+    service = rendered(out)["traefik/service-traefik.yaml"]
     assert service["metadata"]["annotations"] == {"kube-vip.io/loadbalancerIPs": "192.0.2.20"}
     assert [port["nodePort"] for port in service["spec"]["ports"]] == [30080, 30443]
 
     result, out = run(tmp_path, **TRAEFIK, cluster_addons_gateway_service_type="ClusterIP")
     assert result.returncode == 0, result.stdout + result.stderr
-    service = rendered(out)["gateway/service-traefik.yaml"]
+    service = rendered(out)["traefik/service-traefik.yaml"]
     check_core_schemas({"service": service})
     assert service["spec"]["type"] == "ClusterIP"
     assert [sorted(port) for port in service["spec"]["ports"]] == [["name", "port", "protocol", "targetPort"]] * 2
