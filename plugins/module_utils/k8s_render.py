@@ -9,13 +9,12 @@ ome.k8s.render_finalize find the files of this run. Controller-side code: only a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import tempfile
 from collections.abc import Mapping
-
-import yaml
 
 # Objects without a namespace (other than Namespaces themselves) are written under this directory.
 CLUSTER_DIR = "_cluster"
@@ -69,20 +68,25 @@ def redact_secret(obj, placeholder=REDACTED):
     return out
 
 
-class _ReviewDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+def _represent_str(dumper, data):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+@functools.cache
+def _review_dumper():
     """The dumper of to_nice_yaml, except that multi-line strings are block scalars (``|``).
 
     A block scalar keeps a configuration file or script one line per line, so a diff of the render shows the
     changed line instead of one long escaped string. The emitter still falls back to a quoted string where
     YAML cannot hold the text as a block (a line ending in a space, control characters).
     """
+    # Imported here: module_utils are imported where only the standard library is sure to be; the controller,
+    # the only place this code runs, has PyYAML (ansible-core needs it).
+    import yaml
 
-
-def _represent_str(dumper, data):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
-
-
-_ReviewDumper.add_representer(str, _represent_str)
+    dumper = type("ReviewDumper", (getattr(yaml, "CSafeDumper", yaml.SafeDumper),), {})
+    dumper.add_representer(str, _represent_str)
+    return dumper
 
 
 def plain(value):
@@ -99,7 +103,11 @@ def plain(value):
 
 def to_review_yaml(obj):
     """YAML of ``obj`` for a render file: sorted keys, two-space indentation, block scalars for multi-line text."""
-    return yaml.dump(obj, Dumper=_ReviewDumper, indent=2, sort_keys=True, allow_unicode=True, default_flow_style=False)
+    import yaml
+
+    return yaml.dump(
+        obj, Dumper=_review_dumper(), indent=2, sort_keys=True, allow_unicode=True, default_flow_style=False
+    )
 
 
 def _pod_spec(obj):
