@@ -48,7 +48,11 @@ def test_every_multi_line_string_is_a_block_scalar(site):
 def test_summary_reports_objects_images_endpoints_secrets_and_validation(site):
     first, _unused = site
     summary = first.read("SUMMARY.md")
-    assert f"{len(first.files)} objects in 3 directories (omero, omero-training, redmine)" in summary
+    directories = "_cluster, envoy-gateway-system, local-path-storage, ome-gateway, omero, omero-training, redmine"
+    assert f"{len(first.files)} objects in 7 directories ({directories})" in summary
+    # the cluster add-ons are rendered with the applications (make render = playbooks/apps.yml)
+    assert "| _cluster | StorageClass | 1 | local-path |" in summary
+    assert "| ome-gateway | Gateway | 1 | ome-gateway |" in summary
     assert "| omero | StatefulSet | 3 | omero-postgresql, omero-redis, omero-server |" in summary
     assert re.search(r"^\| docker\.io/library/postgres \| 16\.10-bookworm \| ", summary, re.MULTILINE)
     assert (
@@ -60,7 +64,8 @@ def test_summary_reports_objects_images_endpoints_secrets_and_validation(site):
     assert "- redmine/redmine-secrets" in secrets
     assert "<redacted>" not in summary
     for version in ("1.35.0", "1.37.0"):
-        assert f"| {version} | valid | {len(first.files) - 3} | 3 |" in summary
+        # custom resources: 3 application HTTPRoutes; Installation, GatewayClass, EnvoyProxy, Gateway, HTTPRoute
+        assert f"| {version} | valid | {len(first.files) - 8} | 8 |" in summary
     route = re.search(
         r"^\| omero/httproute-omero-web\.yaml \| gateway\.networking\.k8s\.io/v1 HTTPRoute \| (.*)\|$",
         summary,
