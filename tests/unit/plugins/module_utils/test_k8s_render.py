@@ -238,3 +238,13 @@ def test_ledger_keeps_each_call_in_order(tmp_path):
     entries = k8s_render.ledger_read(str(tmp_path))
     assert [e["records"][0]["path"] for e in entries] == ["demo/configmap-a.yaml", "demo/configmap-b.yaml"]
     assert "content" not in entries[0]["records"][0]
+
+
+def test_each_schema_file_is_read_once_per_process():
+    from kubernetes_validate import utils
+
+    k8s_render.validate([record(_configmap("good"))], ["1.36.0"])
+    before = utils.schema_contents.cache_info()
+    k8s_render.validate([record(_configmap("other")), record(_configmap("third"))], ["1.36.0"])
+    after = utils.schema_contents.cache_info()
+    assert after.misses == before.misses and after.hits == before.hits + 4
