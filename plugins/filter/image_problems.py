@@ -4,26 +4,14 @@ containers (documented in image_problems.yml)."""
 
 from __future__ import annotations
 
-import re
-
-# A tag as the OCI distribution specification allows it, optionally followed by a digest: the tag documents
-# the version, the digest (when given) pins the content. A moving tag such as latest pins nothing.
-_PINNED_TAG = re.compile(r"^(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[0-9a-f]{64})?$")
-
-
-def is_pinned_tag(value):
-    """True for a tag other than latest, such as 16.10-bookworm or 16.10-bookworm@sha256:<64 hex digits>."""
-    if not isinstance(value, str):
-        return False
-    match = _PINNED_TAG.match(value)
-    return match is not None and match.group("tag") != "latest"
+from ansible_collections.ome.k8s.plugins.test.image_repository import image_repository
+from ansible_collections.ome.k8s.plugins.test.pinned_image_tag import pinned_image_tag as is_pinned_tag
 
 
 def _repository_problem(name, repository):
     if not isinstance(repository, str) or not repository.strip():
         return "%s must name the image repository, such as registry.example.org/library/redis (it is empty)." % name
-    # A colon after the last slash is a tag; one before it is a registry's port (registry.example.org:5000/x).
-    if "@" in repository or ":" in repository.rsplit("/", 1)[-1] or repository != repository.strip():
+    if not image_repository(repository):
         return "%s (%s) must name the image repository only, without tag or digest: the tag goes in %s_tag." % (
             name,
             repository,

@@ -4,8 +4,7 @@ password_problems.yml). Never puts a password's value in a message."""
 
 from __future__ import annotations
 
-# Generated passwords are at least this long too (each role's *_password_length check).
-MINIMUM_LENGTH = 16
+from ansible_collections.ome.k8s.plugins.test.password import MINIMUM_LENGTH
 
 
 def password_problems(settings):

@@ -4,18 +4,7 @@ something (documented in quantity_problems.yml)."""
 
 from __future__ import annotations
 
-import re
-
-# A Kubernetes quantity: a non-negative decimal with an optional binary (Ki, Mi, ...) or decimal (k, M, ...)
-# suffix or exponent. Anything else is rejected by the API server, after objects before it were applied.
-_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]*)?((Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)|[eE][-+]?[0-9]+)?$")
-
-
-def is_quantity(value):
-    """True for a Kubernetes quantity such as 10Gi, 512Mi, 1.5G or 1e9."""
-    if value is None or isinstance(value, bool):
-        return False
-    return _QUANTITY.match(str(value)) is not None
+from ansible_collections.ome.k8s.plugins.test.quantity import quantity as is_quantity
 
 
 def quantity_problems(settings, example="10Gi"):

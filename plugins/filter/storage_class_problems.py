@@ -4,17 +4,15 @@ storage_class_problems.yml)."""
 
 from __future__ import annotations
 
-import re
+from ansible_collections.ome.k8s.plugins.test.dns_subdomain import dns_subdomain
 
-# A StorageClass name is a DNS subdomain (RFC 1123), as Kubernetes validates object names.
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 SITE_WIDE = "ome_k8s_storage_class"
 
 
 def is_storage_class_name(value):
     """Empty (the cluster's default class) or a valid StorageClass name."""
     value = "" if value is None else str(value)
-    return value == "" or (len(value) <= 253 and _DNS_SUBDOMAIN.match(value) is not None)
+    return value == "" or dns_subdomain(value)
 
 
 def storage_class_problems(settings, site_wide=""):
