@@ -168,7 +168,7 @@ INPUTS = "tests/apps/playbooks/postgresql_redis_inputs.yml"
             {"postgresql_image": "postgres:16"},
             "postgresql_image (postgres:16) must name the image repository only, without tag or digest",
         ),
-        ({"postgresql_image": ""}, "postgresql_image must name the image repository"),
+        ({"postgresql_image": ""}, "postgresql_image () must name the image repository only"),
         ({"pg_schedule": "every night"}, "postgresql_backup_schedule (every night) must be a 5-field cron expression"),
         (
             {"pg_external": True},

@@ -100,7 +100,7 @@ BAD_SETTINGS = {
         local_inventory(
             CP1, W1, {"control_plane_kubelet_extra_config": {"authentication": {"anonymous": {"enabled": True}}}}
         ),
-        "Refusing insecure overrides: kubelet authentication.anonymous.enabled: true",
+        "Refusing an insecure override: kubelet authentication.anonymous.enabled: true",
     ),
     "always-allow-kubelet": (
         local_inventory(CP1, W1, {"control_plane_kubelet_extra_config": {"authorization": {"mode": "AlwaysAllow"}}}),
