@@ -80,7 +80,7 @@ images() {
 # binary is built once per machine (about 6 minutes cold) and kept beside the other caches; the image holds
 # it with this machine's iptables (nft backend, like kube-proxy's and flannel's images) and ipset.
 netpol_image() {
-    local cache=${OME_K8S_CACHE_DIR:-/var/cache/ome-k8s}/e2e/kube-router-$netpol_version adds=() file tool link
+    local cache=${OME_K8S_CACHE_DIR:-/var/cache/ome-k8s}/e2e/kube-router-$netpol_version adds
     if [[ ! -x $cache/kube-router ]]; then
         mkdir -p "$cache"
         GOBIN=$cache CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod \
@@ -88,16 +88,10 @@ netpol_image() {
     fi
     # shellcheck source=tools/lib/apt.sh
     . tools/lib/apt.sh
+    # shellcheck source=tools/lib/iptables_image.sh
+    . tools/lib/iptables_image.sh
     apt_install iptables ipset >/dev/null
-    while read -r file; do
-        adds+=(--add "$(readlink -f "$file")=$file")
-    done < <(for tool in /usr/sbin/xtables-nft-multi /usr/sbin/ipset /usr/lib/x86_64-linux-gnu/xtables/*.so; do
-        echo "$tool"
-        ldd "$tool" | grep -o '/[^ ]*'
-    done | sort -u)
-    for link in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
-        adds+=(--symlink "/usr/sbin/$link=xtables-nft-multi")
-    done
+    mapfile -t adds < <(iptables_image_adds /usr/sbin/ipset)
     python3 tools/k8s/image_archive.py --ref "ome-k8s.local/e2e-netpol:kube-router-$netpol_version" --out "$1" \
         --add "$cache/kube-router=/usr/local/bin/kube-router" --entrypoint '["/usr/local/bin/kube-router"]' \
         "${adds[@]}" >/dev/null

@@ -16,6 +16,8 @@ started=$SECONDS
 
 # shellcheck source=tools/lib/apt.sh
 . "$here/../lib/apt.sh"
+# shellcheck source=tools/lib/iptables_image.sh
+. "$here/../lib/iptables_image.sh"
 
 say() { printf 'k8s-artifacts: %s\n' "$*" >&2; }
 die() {
@@ -253,20 +255,8 @@ deb kubeadm "$kdeb" "kubelet (>= 1.$((kminor - 1)).0), kubectl (>= 1.$((kminor -
     "$work/bin/kubeadm=usr/bin/kubeadm" "$here/debian/10-kubeadm.conf=usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
 
 # --- images ------------------------------------------------------------------------------------------
-# kube-proxy and flanneld run iptables or nft: Debian's binaries of this machine, with the libraries they load
-# (iptables loads its match and target extensions from $xtables).
-host_tools=(/usr/sbin/xtables-nft-multi /usr/sbin/nft)
-xtables=/usr/lib/x86_64-linux-gnu/xtables
-proxy_adds=()
-while read -r file; do
-    proxy_adds+=(--add "$(readlink -f "$file")=$file")
-done < <(for tool in "${host_tools[@]}" "$xtables"/*.so; do
-    echo "$tool"
-    ldd "$tool" | grep -o '/[^ ]*'
-done | sort -u)
-for link in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
-    proxy_adds+=(--symlink "/usr/sbin/$link=xtables-nft-multi")
-done
+# kube-proxy and flanneld run iptables or nft: Debian's binaries of this machine, with the libraries they load.
+mapfile -t proxy_adds < <(iptables_image_adds /usr/sbin/nft)
 
 : >"$meta/images.jsonl"
 image() { # <reference> <image_archive.py arguments...>
