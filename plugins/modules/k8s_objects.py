@@ -79,7 +79,7 @@ attributes:
     description: The API server's dry run of the same server-side apply; in render mode nothing is written.
   diff_mode:
     support: full
-    description: Each object's change, before and after, under its C(Kind/namespace/name) (render mode: its file).
+    description: Each object's change, before and after, under its C(Kind/namespace/name); in render mode, its file's.
   action:
     support: full
     description: >-
