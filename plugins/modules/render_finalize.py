@@ -32,6 +32,7 @@ attributes:
     description: Nothing is removed or written; in check mode M(ome.k8s.k8s_objects) notes nothing either.
   diff_mode:
     support: none
+    description: The files removed are listed in RV(files), not shown as a diff.
   action:
     support: full
     description: Runs as an action plugin on the controller.

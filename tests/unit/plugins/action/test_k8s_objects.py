@@ -111,7 +111,7 @@ def test_a_failure_whose_message_is_in_the_captured_error_keeps_it():
     # ansible-core >= 2.19: the raw result of a module's fail_json carries its message in the captured error.
     unreachable = "HTTPSConnectionPool(host='10.0.0.1', port=6443): Max retries exceeded"
     answer = {"failed": True, "exception": SimpleNamespace(event=SimpleNamespace(msg=unreachable))}
-    result, _ = run({"objects": [CONFIGMAP]}, answer)
+    result, _unused = run({"objects": [CONFIGMAP]}, answer)
     assert result["failed"] is True
     assert result["msg"] == "Applying 1 object(s) failed: " + unreachable
 
