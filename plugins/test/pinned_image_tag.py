@@ -7,7 +7,8 @@ import re
 
 # A tag as the OCI distribution specification allows it, optionally followed by a digest: the tag documents
 # the version, the digest (when given) pins the content. A moving tag such as latest pins nothing.
-_PINNED_TAG = re.compile(r"^(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[0-9a-f]{64})?$")
+DIGEST = r"sha256:[0-9a-f]{64}"
+_PINNED_TAG = re.compile(r"^(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@" + DIGEST + r")?$")
 
 
 def pinned_image_tag(value):
