@@ -490,6 +490,21 @@ def test_bad_settings_fail_before_rendering(tmp_path, settings, message):
     assert not out.exists()
 
 
+def test_every_failed_check_is_reported_at_once(tmp_path):
+    """Two unrelated problems in one run; the helper image names a registry's port but no tag."""
+    result, out = run(
+        tmp_path,
+        cluster_addons_storage_provisioner="nfs",
+        cluster_addons_local_path_helper_image="registry.example.org:5000/library/busybox",
+    )
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert "the required variables cluster_addons_nfs_server" in output
+    assert "must carry a tag other than latest or a digest" in output
+    assert "'registry.example.org:5000/library/busybox'," in output
+    assert not out.exists()
+
+
 def test_offline_directory_missing_a_manifest_fails_before_any_apply(tmp_path):
     """Apply mode with cluster_addons_manifest_dir: a missing upstream file is named, with its URL."""
     offline = tmp_path / "offline"
