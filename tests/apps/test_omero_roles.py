@@ -88,9 +88,12 @@ def test_backup_job_renders_and_validates(render):
     assert re.fullmatch(r"/backups/omero-\d{12}-before-[^/]+\.pgdump", path)
     steps = [step.strip() for step in script.split(";")]
     assert steps[0] == "set -eu"
-    assert steps[1].startswith("pg_dump --format=custom") and '--file="$1.partial"' in steps[1]
-    assert steps[2] == 'pg_restore --list "$1.partial" > /dev/null'
-    assert steps[3] == 'mv "$1.partial" "$1"'
+    # The dump waits for the database to answer first (a new pod's NetworkPolicy rules may come late).
+    dump = next(i for i, step in enumerate(steps) if step.startswith("pg_dump"))
+    assert "until pg_isready --quiet" in " ".join(steps[1:dump])
+    assert steps[dump].startswith("pg_dump --format=custom") and '--file="$1.partial"' in steps[dump]
+    assert steps[dump + 1] == 'pg_restore --list "$1.partial" > /dev/null'
+    assert steps[dump + 2] == 'mv "$1.partial" "$1"'
     assert pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"] == "omero-server-db-backup"
     assert out.get("PersistentVolumeClaim", "omero-server-db-backup", "omero")
     # pg_dump of the same PostgreSQL major version as the stack's own database (ome.k8s.postgresql's default)
