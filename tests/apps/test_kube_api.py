@@ -136,6 +136,6 @@ def test_secret_without_keys_is_rejected_in_apply_mode_before_any_cluster_call(t
     assert "Read the existing Secret" not in output
 
 
-def test_template_outside_a_role_is_refused_with_a_hint(render_fail):
-    output = " ".join(render_fail(BASIC, extra_vars={"kube_api_template": "objects.yaml.j2"}).split())
-    assert "kube_api_template names a template of the role that calls kube_api" in output
+def test_template_not_found_names_where_it_was_looked_for(render_fail):
+    output = " ".join(render_fail(BASIC, extra_vars={"kube_api_template": "no-such-index.yaml.j2"}).split())
+    assert "ome.k8s.manifests: no template 'no-such-index.yaml.j2' in the role's or playbook's templates" in output
