@@ -1,8 +1,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ome.k8s.node's containerd configuration, with and without the CNI configuration template.
 
-The role's own task file (containerd_config.yml) runs in check mode with diff against files under a
-temporary directory: what it would write is read from the diffs. Nothing here touches the machine.
+The role's containerd.yml runs in check mode with diff against files under a temporary directory, with
+a stand-in `containerd` first on the PATH that prints the case's `containerd --version`: what the role
+would write is read from the diffs. Check mode changes nothing on the machine.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 import pytest
 import tomllib
-from node_helpers import run_play
+from node_helpers import fake_command, run_play
 
 CASES = {
     # host -> (containerd --version, role variables)
@@ -49,22 +50,17 @@ def written(tmp_path_factory):
             "name": "Write the containerd configuration",
             "hosts": "all",
             "gather_facts": False,
+            "environment": {"NODE_TEST_CONTAINERD_VERSION": "{{ case_version }}"},
             "tasks": [
                 {
-                    "name": "Run the containerd configuration tasks of ome.k8s.node on an empty host",
-                    "ansible.builtin.include_role": {"name": "ome.k8s.node", "tasks_from": "containerd_config"},
-                    "vars": {
-                        "__node_host": {"paths": {}, "checksums": {}},
-                        "__node_containerd_version_out": {"stdout": "{{ case_version }}"},
-                        "__node_containerd_dir_todo": True,
-                        "__node_containerd_config_todo": True,
-                        "__node_containerd_cni_template_todo": "{{ node_containerd_cni_conf_template == 'bridge' }}",
-                    },
+                    "name": "Run the containerd tasks of ome.k8s.node on an empty host",
+                    "ansible.builtin.include_role": {"name": "ome.k8s.node", "tasks_from": "containerd"},
                 }
             ],
         }
     ]
-    run, report = run_play(tmp, inventory, play, "--check", "--diff")
+    fake_command(tmp / "bin", "containerd", 'echo "$NODE_TEST_CONTAINERD_VERSION"\n')
+    run, report = run_play(tmp, inventory, play, "--check", "--diff", path_prefix=tmp / "bin")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
     # Host -> {"config": ..., "template": ...}: the content of each file the role would write.
     found = {name: {} for name in CASES}
