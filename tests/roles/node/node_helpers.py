@@ -23,26 +23,11 @@ def role_root() -> pathlib.Path:
     return REPO / "roles" / "node"
 
 
-def fake_command(bin_dir: pathlib.Path, name: str, script: str) -> None:
-    """Put an executable shell script called `name` in bin_dir (first on the PATH run_play is given)."""
-    bin_dir.mkdir(exist_ok=True)
-    path = bin_dir / name
-    path.write_text("#!/bin/sh\n" + script)
-    path.chmod(0o755)
-
-
-def run_play(
-    tmp: pathlib.Path, inventory: dict, play: list, *args: str, path_prefix: pathlib.Path | None = None
-) -> tuple[subprocess.CompletedProcess, dict]:
-    """Write the inventory and play under tmp, run them with the JSON callback; return the run and its report.
-
-    path_prefix: a directory searched first for the commands the role runs (see fake_command).
-    """
+def run_play(tmp: pathlib.Path, inventory: dict, play: list, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """Write the inventory and play under tmp, run them with the JSON callback; return the run and its report."""
     (tmp / "hosts.yml").write_text(yaml.safe_dump(inventory))
     (tmp / "play.yml").write_text(yaml.safe_dump(play, sort_keys=False))
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORKS="10")
-    if path_prefix is not None:
-        env["PATH"] = os.pathsep.join([str(path_prefix), env.get("PATH", "")])
     run = subprocess.run(
         [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp / "hosts.yml"), *args,
          str(tmp / "play.yml")],
