@@ -1,8 +1,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ome.k8s.node's containerd configuration, with and without the CNI configuration template.
 
-The role's own task file (containerd_config.yml) runs in check mode with diff against files under a
-temporary directory: what it would write is read from the diffs. Nothing here touches the machine.
+The role's files.yml (the declared directories and files) runs in check mode with diff for an empty host
+(every file under a temporary directory) and the case's `containerd --version`: what it would write is
+read from the diffs. Nothing here touches the machine.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ def written(tmp_path_factory):
     for name, (version, role_vars) in CASES.items():
         hosts[name] = dict(
             role_vars,
+            node_kubernetes_package_source="none",
             node_containerd_config_file=str(tmp / name / "containerd" / "config.toml"),
+            node_modules_load_file=str(tmp / name / "modules-load.conf"),
+            node_sysctl_file=str(tmp / name / "sysctl.conf"),
+            node_crictl_config_file=str(tmp / name / "crictl.yaml"),
             case_version=version,
         )
     inventory = {
@@ -51,14 +56,11 @@ def written(tmp_path_factory):
             "gather_facts": False,
             "tasks": [
                 {
-                    "name": "Run the containerd configuration tasks of ome.k8s.node on an empty host",
-                    "ansible.builtin.include_role": {"name": "ome.k8s.node", "tasks_from": "containerd_config"},
+                    "name": "Write the files of ome.k8s.node on an empty host",
+                    "ansible.builtin.include_role": {"name": "ome.k8s.node", "tasks_from": "files"},
                     "vars": {
                         "__node_host": {"paths": {}, "checksums": {}},
                         "__node_containerd_version_out": {"stdout": "{{ case_version }}"},
-                        "__node_containerd_dir_todo": True,
-                        "__node_containerd_config_todo": True,
-                        "__node_containerd_cni_template_todo": "{{ node_containerd_cni_conf_template == 'bridge' }}",
                     },
                 }
             ],
@@ -69,18 +71,15 @@ def written(tmp_path_factory):
     # Host -> {"config": ..., "template": ...}: the content of each file the role would write.
     found = {name: {} for name in CASES}
     for task in report["plays"][0]["tasks"]:
-        written_as = WRITES.get(task["task"]["name"].split(" : ", 1)[-1])
         for host, result in task["hosts"].items():
-            if written_as and result.get("changed"):
-                (diff,) = result["diff"]
-                found[host][written_as] = diff["after"]
+            for item in result.get("results", []):
+                written_as = {"config.toml": "config", "cni-bridge.conflist.tmpl": "template"}.get(
+                    item["item"]["path"].rsplit("/", 1)[-1]
+                )
+                if written_as and item.get("changed"):
+                    (diff,) = item["diff"]
+                    found[host][written_as] = diff["after"]
     return tmp, found
-
-
-WRITES = {
-    "Write the containerd configuration (systemd cgroup driver, pinned sandbox image)": "config",
-    "Write the CNI configuration template containerd renders with the node's pod CIDR": "template",
-}
 
 
 def _config(found, name):

@@ -3,8 +3,9 @@
 
 One ansible-playbook run on the controller: each case is a host of a local inventory whose host state
 (`__node_host`, what ome.k8s.node_host_state returns) is a host where everything is in place, with one
-thing changed. The role's summary task lists what it found in place (so left alone); every other
-change goes through its module. Nothing here touches the machine.
+thing changed. The role's summary task lists what it found in place (so left alone), from the same
+declarations and comparisons the change tasks loop over; every other change goes through its module.
+Nothing here touches the machine.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import sys
 import tarfile
 
 import pytest
-import yaml
-from node_helpers import role_root, run_play
+from node_helpers import run_play
 
 ROOT_FILE = {"type": "file", "mode": "0644", "owner": "root", "group": "root"}
 ROOT_DIR = {"type": "directory", "mode": "0755", "owner": "root", "group": "root"}
@@ -55,35 +55,34 @@ IN_PLACE = """{{ {
   'containerd': {'version': 'containerd 1.6.20~ds1 1.6.20~ds1-1+b1', 'config_dump': 'SystemdCgroup = true'},
 } }}"""
 
-REPOSITORY_IN_PLACE = [
-    "host packages (installed)",
-    "/etc/fstab (no active swap entry)",
-    "swap (off)",
-    "/etc/modules-load.d/ome-k8s.conf",
-    "/etc/sysctl.d/90-ome-k8s.conf",
-    "/etc/containerd",
-    "/etc/containerd/config.toml",
-    "containerd service (running, enabled)",
-    "/etc/crictl.yaml",
-    "/etc/apt/keyrings",
-    "/etc/apt/keyrings/kubernetes-apt-keyring.asc",
-    "/etc/apt/sources.list.d/kubernetes.sources",
-    "apt install of kubelet, kubeadm, kubectl (installed at 1.35.0)",
-    "dpkg hold of kubelet, kubeadm, kubectl",
-    "kubelet service (enabled)",
-]
-LOCAL_DEBS_IN_PLACE = [
-    *REPOSITORY_IN_PLACE[:9],
-    f"{DEST} and its .deb files",
-    "install of " + ", ".join(f"{name}_1.35.0-1.1_amd64.deb" for name in LOCAL_DEBS) + " (installed)",
-    *REPOSITORY_IN_PLACE[13:],
-]
-# Nothing of the Kubernetes packages is managed with node_kubernetes_package_source none.
-NONE_IN_PLACE = REPOSITORY_IN_PLACE[:9]
 CRICTL = "/etc/crictl.yaml"
 CONFIG = "/etc/containerd/config.toml"
 KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.asc"
 CRI_TOOLS_DEB = f"{DEST}/cri-tools_1.35.0-1.1_amd64.deb"
+HOST = ["host packages (installed)", "/etc/fstab (no active swap entry)", "swap (off)"]
+FILES = ["/etc/modules-load.d/ome-k8s.conf", "/etc/sysctl.d/90-ome-k8s.conf", CONFIG, CRICTL]
+CONTAINERD = "containerd service (running, enabled)"
+KUBELET = "kubelet service (enabled)"
+HOLD = "dpkg hold of kubelet, kubeadm, kubectl"
+APT_INSTALL = "apt install of kubelet, kubeadm, kubectl (installed at 1.35.0)"
+DEB_COPIES = f"{DEST}/*.deb"
+DEBS_INSTALLED = "install of " + ", ".join(f"{name}_1.35.0-1.1_amd64.deb" for name in LOCAL_DEBS) + " (installed)"
+# In the order of the summary: host, declared directories and files, keyring, services, images, packages.
+REPOSITORY_IN_PLACE = [
+    *HOST,
+    "/etc/containerd",
+    "/etc/apt/keyrings",
+    *FILES,
+    "/etc/apt/sources.list.d/kubernetes.sources",
+    KEYRING,
+    CONTAINERD,
+    KUBELET,
+    APT_INSTALL,
+    HOLD,
+]
+LOCAL_DEBS_IN_PLACE = [*HOST, "/etc/containerd", DEST, *FILES, CONTAINERD, KUBELET, DEB_COPIES, DEBS_INSTALLED, HOLD]
+# Nothing of the Kubernetes packages is managed with node_kubernetes_package_source none.
+NONE_IN_PLACE = [*HOST, "/etc/containerd", *FILES, CONTAINERD]
 
 # Case -> (node_kubernetes_package_source, change to the in-place host, what is then no longer left alone).
 CASES = {
@@ -137,6 +136,13 @@ CASES = {
         ["swap (off)"],
     ),
     "keyring-mode": ("repository", {"paths": {KEYRING: {"mode": "0600"}}}, [KEYRING]),
+    "keyring-dir-absent": ("repository", {"paths": {"/etc/apt/keyrings": {"type": "absent"}}}, ["/etc/apt/keyrings"]),
+    "source-content": (
+        "repository",
+        {"checksums": {"/etc/apt/sources.list.d/kubernetes.sources": "0" * 40}},
+        ["/etc/apt/sources.list.d/kubernetes.sources"],
+    ),
+    "sysctl-content": ("repository", {"checksums": {"/etc/sysctl.d/90-ome-k8s.conf": "0" * 40}}, [FILES[1]]),
     "kubeadm-other-version": (
         "repository",
         {"packages": {"kubeadm": {"version": "1.34.3-1.1"}}},
@@ -152,12 +158,13 @@ CASES = {
         {"services": {"kubelet": {"enabled": "disabled"}}},
         ["kubelet service (enabled)"],
     ),
-    "local-deb-absent": ("local_debs", {"paths": {CRI_TOOLS_DEB: {"type": "absent"}}}, [f"{DEST} and its .deb files"]),
-    "local-deb-mode": ("local_debs", {"paths": {CRI_TOOLS_DEB: {"mode": "0600"}}}, [f"{DEST} and its .deb files"]),
+    "local-debs-dir-owner": ("local_debs", {"paths": {DEST: {"owner": "nobody"}}}, [DEST]),
+    "local-deb-absent": ("local_debs", {"paths": {CRI_TOOLS_DEB: {"type": "absent"}}}, [DEB_COPIES]),
+    "local-deb-mode": ("local_debs", {"paths": {CRI_TOOLS_DEB: {"mode": "0600"}}}, [DEB_COPIES]),
     "local-deb-other-version": (
         "local_debs",
         {"packages": {"cri-tools": {"version": "1.34.0-1.1"}}},
-        [f"{DEST} and its .deb files", LOCAL_DEBS_IN_PLACE[10]],
+        [DEB_COPIES, DEBS_INSTALLED],
     ),
 }
 
@@ -261,26 +268,8 @@ def test_only_what_is_exactly_in_place_is_left_alone(left_alone, case):
     source, _change, changed = CASES[case]
     expected = {"repository": REPOSITORY_IN_PLACE, "local_debs": LOCAL_DEBS_IN_PLACE, "none": NONE_IN_PLACE}[source]
     if case in IMAGE_CASES:
-        expected = [*expected[:9], IMAGES_IN_PLACE, *expected[9:]]
+        expected = [*expected[: expected.index(KUBELET) + 1], IMAGES_IN_PLACE, *expected[expected.index(KUBELET) + 1 :]]
     if case in CNI_CASES:
-        expected = [*expected[:7], CNI_TEMPLATE, *expected[7:]]
+        expected = [*expected[: expected.index(CONFIG) + 1], CNI_TEMPLATE, *expected[expected.index(CONFIG) + 1 :]]
     expected = [item.format(dir=images) for item in expected if item not in changed]
     assert found[case] == expected
-
-
-def test_the_probe_reads_what_the_gates_compare():
-    """Every path the gates look up is one the role asks ome.k8s.node_host_state about."""
-    role_vars = yaml.safe_load((role_root() / "vars" / "main.yml").read_text())
-    paths = role_vars["__node_state_paths"]
-    for name in (
-        "node_modules_load_file",
-        "node_sysctl_file",
-        "node_containerd_config_file",
-        "node_crictl_config_file",
-    ):
-        assert name in paths
-    assert "node_kubernetes_apt_keyring" in paths
-    assert "__node_kubernetes_source_file" in paths
-    assert "node_kubernetes_local_debs_dest" in paths
-    assert role_vars["__node_state_files"] == ["/etc/fstab", "/proc/swaps"]
-    assert role_vars["__node_state_services"] == ["containerd", "kubelet"]
