@@ -82,6 +82,8 @@ def omero_instance(namespace, instance):
         ("StatefulSet", namespace, f"{instance}-server"): {
             "var-tmp": uses(SERVER),
             "blitz-log": uses(SERVER),
+            "pixeldata-log": uses(SERVER),
+            "master-err-log": uses(SERVER),
             "omero-server": uses(SERVER),
         },
         ("Deployment", namespace, f"{instance}-web"): {
@@ -102,6 +104,10 @@ def test_every_container_of_every_application_uses_its_roles_image_tag_and_pull_
     extra["redmine_plugins"] = [
         {"name": "redmine_checklists", "url": "https://example.org/redmine_checklists-3.1.tar.gz", "sha256": "0" * 64}
     ]
+    # The logging add-on (on in lochy) takes its images from the site too.
+    extra["cluster_addons_logging_store_image"] = f"{REGISTRY}/victoria-logs:v1.52.2-e2e"
+    extra["cluster_addons_logging_collector_image"] = f"{REGISTRY}/vlagent:v1.52.2-e2e"
+    extra["cluster_addons_logging_image_pull_policy"] = "Never"
     out = render("playbooks/apps.yml", inventory=LOCHY, extra_vars=extra)
     found = containers(out)
     # The accounts Job is named after a hash of what it runs.
@@ -114,6 +120,10 @@ def test_every_container_of_every_application_uses_its_roles_image_tag_and_pull_
         ("CronJob", "redmine", "redmine-files-backup"): {"archive": uses(REDMINE)},
         ("StatefulSet", "redmine", "redmine-postgresql"): {"postgresql": uses(POSTGRESQL)},
         ("CronJob", "redmine", "redmine-postgresql-backup"): {"pg-dump": uses(POSTGRESQL)},
+        ("StatefulSet", "ome-logging", "victoria-logs"): {
+            "victoria-logs": (f"{REGISTRY}/victoria-logs:v1.52.2-e2e", "Never")
+        },
+        ("DaemonSet", "ome-logging", "vlagent"): {"vlagent": (f"{REGISTRY}/vlagent:v1.52.2-e2e", "Never")},
     }
     assert found == expected
     # The run's summary lists the images a site must make available.

@@ -25,7 +25,7 @@ def pod(out, kind, name, namespace, **extra_labels):
     return namespace, {**spec["template"]["metadata"]["labels"], **extra_labels}
 
 
-@pytest.mark.parametrize("namespace", ["omero", "omero-training", "redmine"])
+@pytest.mark.parametrize("namespace", ["omero", "omero-training", "redmine", "ome-logging"])
 def test_each_application_namespace_denies_by_default_and_allows_dns(lochy, namespace):
     deny = lochy.get("NetworkPolicy", "default-deny", namespace)["spec"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
@@ -96,3 +96,22 @@ def test_redmine_connections(lochy):
     assert not connection_allowed(lochy.objects, db, EXTERNAL, 443)
     files_backup = pod(lochy, "CronJob", "redmine-files-backup", ns)
     assert not connection_allowed(lochy.objects, files_backup, EXTERNAL, 443)
+
+
+def test_logging_store_takes_lines_only_from_the_collectors(lochy):
+    """The log store (the logging add-on, on in lochy): the collectors write to it, nothing else reaches it (no
+    route: no Gateway either) and it opens no connection; the collectors reach the store and the API server's
+    endpoints, nothing else."""
+    ns = "ome-logging"
+    store = pod(lochy, "StatefulSet", "victoria-logs", ns)
+    collector = pod(lochy, "DaemonSet", "vlagent", ns)
+    web = pod(lochy, "Deployment", "omero-web", "omero")
+    assert connection_allowed(lochy.objects, collector, store, 9428)
+    assert not connection_allowed(lochy.objects, web, store, 9428)
+    assert not connection_allowed(lochy.objects, GATEWAY, store, 9428)
+    assert not connection_allowed(lochy.objects, EXTERNAL, store, 9428)
+    assert not connection_allowed(lochy.objects, store, EXTERNAL, 443)
+    assert connection_allowed(lochy.objects, collector, EXTERNAL, 6443)
+    assert not connection_allowed(lochy.objects, collector, EXTERNAL, 443)
+    assert not connection_allowed(lochy.objects, collector, web, 8080)
+    assert not connection_allowed(lochy.objects, EXTERNAL, collector, 9429)

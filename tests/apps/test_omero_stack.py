@@ -171,10 +171,17 @@ def test_server_statefulset(case):
     (claim,) = spec["volumeClaimTemplates"]
     assert claim["metadata"]["name"] == "data"
     assert {v["name"]: v for v in pod["volumes"]}["var"]["emptyDir"]["sizeLimit"]
-    # the Blitz log reaches stdout through a native sidecar
-    log = containers["blitz-log"]
-    assert log["restartPolicy"] == "Always"
-    assert log["command"][-1] == "/opt/omero/server/OMERO.server/var/log/Blitz-0.log"
+    # the server logs a sysadmin reads on a failed login or import reach stdout through native sidecars, one each
+    sidecars = {c["name"]: c for c in pod["initContainers"] if c.get("restartPolicy") == "Always"}
+    assert {name: c["command"][-1] for name, c in sidecars.items()} == {
+        "blitz-log": "/opt/omero/server/OMERO.server/var/log/Blitz-0.log",
+        "pixeldata-log": "/opt/omero/server/OMERO.server/var/log/PixelData-0.log",
+        "master-err-log": "/opt/omero/server/OMERO.server/var/log/master.err",
+    }
+    for log in sidecars.values():
+        assert log["volumeMounts"] == [
+            {"name": "var", "mountPath": "/opt/omero/server/OMERO.server/var", "readOnly": True}
+        ]
 
 
 def test_blitz_log_sidecar_streams_the_log_and_stops_on_sigterm(case, tmp_path):
@@ -578,6 +585,14 @@ BAD_STACK_INPUTS = [
     ({"omero_namespace": "OMERO"}, "omero_namespace must be a DNS label (got OMERO)"),
     ({"omero_web_replicas": 0}, "omero_web_replicas must be a whole number from 1 to 50 (got 0)"),
     ({"omero_server_image_tag": "latest"}, "(never latest)"),
+    (
+        {"omero_server_log_sidecar_files": {"blitz-log": "../../etc/passwd"}},
+        "omero_server_log_sidecar_files must map container names",
+    ),
+    (
+        {"omero_server_log_sidecar_files": {"omero-server": "Blitz-0.log"}},
+        "(DNS labels other than omero-server and var-tmp)",
+    ),
 ]
 
 

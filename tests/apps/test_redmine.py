@@ -93,6 +93,8 @@ def test_external_db_deployment(external):
         "key": "secret-key-base",
     }
     assert env["REDMINE_PLUGINS_MIGRATE"]["value"] == "1"
+    # Rails logs to stdout (the centralised log store reads it there), not to a file in the container.
+    assert env["RAILS_LOG_TO_STDOUT"]["value"] == "1"
     assert pod["securityContext"]["runAsUser"] == 999 and pod["securityContext"]["runAsNonRoot"] is True
     assert dep["spec"]["strategy"]["type"] == "Recreate"
     mounts = {m["mountPath"]: m["name"] for m in redmine["volumeMounts"]}

@@ -48,8 +48,10 @@ def test_every_multi_line_string_is_a_block_scalar(site):
 def test_summary_reports_objects_images_endpoints_secrets_and_validation(site):
     first, _unused = site
     summary = first.read("SUMMARY.md")
-    directories = "_cluster, envoy-gateway-system, local-path-storage, ome-gateway, omero, omero-training, redmine"
-    assert f"{len(first.files)} objects in 7 directories ({directories})" in summary
+    directories = (
+        "_cluster, envoy-gateway-system, local-path-storage, ome-gateway, ome-logging, omero, omero-training, redmine"
+    )
+    assert f"{len(first.files)} objects in 8 directories ({directories})" in summary
     # the cluster add-ons are rendered with the applications (make render = playbooks/apps.yml)
     assert "| _cluster | StorageClass | 1 | local-path |" in summary
     assert "| ome-gateway | Gateway | 1 | ome-gateway |" in summary
@@ -62,6 +64,9 @@ def test_summary_reports_objects_images_endpoints_secrets_and_validation(site):
     assert "- NodePort omero/omero-server-clients ports 30063->4063,30064->4064" in summary
     secrets = re.search(r"^## Secrets\n(.*?)\n## ", summary, re.MULTILINE | re.DOTALL).group(1)
     assert "- redmine/redmine-secrets" in secrets
+    # centralised logging is on in lochy: the store's password Secret, its two images
+    assert "- ome-logging/victoria-logs-auth" in secrets
+    assert "| docker.io/victoriametrics/vlagent | v1.52.2 | ome-logging/DaemonSet vlagent |" in summary
     assert "<redacted>" not in summary
     for version in ("1.35.0", "1.37.0"):
         # custom resources: 3 application HTTPRoutes; Installation, GatewayClass, EnvoyProxy, Gateway, HTTPRoute

@@ -433,3 +433,33 @@ def test_manifest_records_a_manifest_file_with_its_version(tmp_path):
         "version": "v1.4.1",
         "sha256": hashlib.sha256(b"---\n").hexdigest(),
     }
+
+
+def test_victorialogs_store_and_collector_are_built_images_written_and_recorded():
+    """cluster_addons_logging: victoria-logs and vlagent from one pinned module, version-stamped and checked, in
+    images under the upstream names and paths, which are the role's default images."""
+    assert _pins()["victorialogs"] == ("github.com/VictoriaMetrics/VictoriaLogs", "v1.52.2")
+    go_mod = (TOOLS / "victorialogs" / "go.mod").read_text()
+    assert "\tgithub.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs\n" in go_mod
+    assert "\tgithub.com/VictoriaMetrics/VictoriaLogs/app/vlagent\n" in go_mod
+    script = (TOOLS / "build.sh").read_text()
+    assert '"-X $vl_version=$app-$vl_date-tags-${version[victorialogs]}"' in script
+    assert '[[ $got == "$app-$vl_date-tags-${version[victorialogs]}" ]]' in script
+    images = {line.split()[1]: line for line in script.splitlines() if line.startswith('image "$v')}
+    assert images == {
+        '"$victoria_logs_ref"': 'image "$victoria_logs_ref" --add "$work/bin/victoria-logs=/victoria-logs-prod" '
+        "--entrypoint '[\"/victoria-logs-prod\"]'",
+        '"$vlagent_ref"': 'image "$vlagent_ref" --add "$work/bin/vlagent=/vlagent-prod" '
+        "--entrypoint '[\"/vlagent-prod\"]'",
+    }
+    assert {"$victoria_logs_ref", "$vlagent_ref"} <= _checked_refs(script)
+    assert '"victoria-logs": "${version[victorialogs]}", "vlagent": "${version[victorialogs]}"' in script
+    # The references the archives are written under are the role's defaults, so the role runs unchanged on nodes
+    # that imported them.
+    refs = dict(re.findall(r"^(victoria_logs_ref|vlagent_ref)=(\S+)$", script, re.MULTILINE))
+    version = _pins()["victorialogs"][1]
+    defaults = (TOOLS.parents[1] / "roles" / "cluster_addons" / "defaults" / "main.yml").read_text()
+    assert f"cluster_addons_logging_version: {version}\n" in defaults
+    for variable, ref in (("store", refs["victoria_logs_ref"]), ("collector", refs["vlagent_ref"])):
+        default = ref.replace("${version[victorialogs]}", "{{ cluster_addons_logging_version }}")
+        assert f"cluster_addons_logging_{variable}_image: {default}\n" in defaults

@@ -37,6 +37,7 @@ declare -A module=(
     [flannel]=github.com/flannel-io/flannel
     [local-path-provisioner]=github.com/rancher/local-path-provisioner
     [traefik]=github.com/traefik/traefik/v3
+    [victorialogs]=github.com/VictoriaMetrics/VictoriaLogs
 )
 declare -A version=()
 
@@ -191,6 +192,18 @@ go_build traefik "-X $traefik_version.Version=${version[traefik]} -X $traefik_ve
     -o "$work/bin/traefik" "${module[traefik]}/cmd/traefik"
 "$work/bin/traefik" version | grep -Eq "^Version: +${version[traefik]}\$" ||
     die "traefik reports $("$work/bin/traefik" version | head -1), not ${version[traefik]}: the version ldflags did not apply"
+# victoria-logs and vlagent for cluster_addons_logging, stamped as VictoriaLogs' Makefile does
+# (lib/buildinfo.Version: <app>-<date>-tags-<version>, here without the commit, which the proxy does not
+# tell); upstream builds vlagent with cgo only for an optional zstd library, the pure Go one serves here.
+vl_version=github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version
+vl_date=$(cd "$here/victorialogs" && go list -m -f '{{.Time.UTC.Format "20060102-150405"}}' "${module[victorialogs]}")
+for app in victoria-logs vlagent; do
+    go_build victorialogs "-X $vl_version=$app-$vl_date-tags-${version[victorialogs]}" \
+        -o "$work/bin/$app" "${module[victorialogs]}/app/$app"
+    got=$("$work/bin/$app" -version)
+    [[ $got == "$app-$vl_date-tags-${version[victorialogs]}" ]] ||
+        die "$app reports version '$got', not ${version[victorialogs]}: the version ldflags did not apply"
+done
 # The Gateway API's standard CRDs from the module traefik is built against, in one file as the release's
 # standard-install.yaml, in the order of the module's config/crd/kustomization.yaml.
 gateway_api_dir=$(cd "$here/traefik" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
@@ -308,6 +321,13 @@ install -m 0644 "$lpdir/deploy/local-path-storage.yaml" "$work/manifests/$local_
 traefik_ref=docker.io/library/traefik:${version[traefik]}
 image "$traefik_ref" --add "$work/bin/traefik=/traefik" --entrypoint '["/traefik"]'
 
+# Under the upstream names (Docker Hub's victoriametrics/...) and paths (/<app>-prod), as VictoriaLogs'
+# app/*/multiarch/Dockerfile lays them out.
+victoria_logs_ref=docker.io/victoriametrics/victoria-logs:${version[victorialogs]}
+image "$victoria_logs_ref" --add "$work/bin/victoria-logs=/victoria-logs-prod" --entrypoint '["/victoria-logs-prod"]'
+vlagent_ref=docker.io/victoriametrics/vlagent:${version[victorialogs]}
+image "$vlagent_ref" --add "$work/bin/vlagent=/vlagent-prod" --entrypoint '["/vlagent-prod"]'
+
 # --- manifest, check, publish ------------------------------------------------------------------------
 "$python" - "$meta/pins.json" <<EOF
 import json, sys
@@ -317,16 +337,18 @@ json.dump({
                 "${module[coredns]}": "${version[coredns]}", "${module[cri-tools]}": "${version[cri-tools]}",
                 "${module[cni-plugins]}": "${version[cni-plugins]}", "${module[flannel]}": "${version[flannel]}",
                 "${module[local-path-provisioner]}": "${version[local-path-provisioner]}",
-                "${module[traefik]}": "${version[traefik]}", "sigs.k8s.io/gateway-api": "$gateway_api_version"},
+                "${module[traefik]}": "${version[traefik]}", "sigs.k8s.io/gateway-api": "$gateway_api_version",
+                "${module[victorialogs]}": "${version[victorialogs]}"},
     "manifests": {"$local_path_manifest": "${version[local-path-provisioner]}", "$gateway_api_crds": "$gateway_api_version"},
     "binaries": {"etcd": "${version[etcd]}", "coredns": "${version[coredns]}", "crictl": "${version[cri-tools]}",
                  "pause": "${tag[pause]}", "flanneld": "${version[flannel]}", "traefik": "${version[traefik]}",
-                 "local-path-provisioner": "${version[local-path-provisioner]}", **{"cni/" + n: "${version[cni-plugins]}" for n in "$(cd "$work/bin/cni" && echo *)".split()}},
+                 "local-path-provisioner": "${version[local-path-provisioner]}",
+                 "victoria-logs": "${version[victorialogs]}", "vlagent": "${version[victorialogs]}", **{"cni/" + n: "${version[cni-plugins]}" for n in "$(cd "$work/bin/cni" && echo *)".split()}},
 }, open(sys.argv[1], "w"))
 EOF
 "$python" "$here/manifest.py" write "$work" "$meta/pins.json" "$meta/images.jsonl"
 "$python" "$here/manifest.py" verify "$work"
-for ref in "${images[@]}" "$flannel_ref" "$local_path_ref" "$busybox_ref" "$traefik_ref"; do
+for ref in "${images[@]}" "$flannel_ref" "$local_path_ref" "$busybox_ref" "$traefik_ref" "$victoria_logs_ref" "$vlagent_ref"; do
     [[ -e $work/images/$(sed 's|[/:]|_|g' <<<"$ref").tar ]] || die "no archive was written for $ref"
 done
 [[ -s $work/manifests/$gateway_api_crds ]] || die "no Gateway API CRDs were written"

@@ -18,7 +18,7 @@ REPO = pathlib.Path(__file__).resolve().parents[3]
 PLAYBOOK = pathlib.Path(__file__).with_name("render.yml")
 LOCAL_PATH_PLAYBOOK = pathlib.Path(__file__).with_name("local_path.yml")
 VALIDATE_VERSIONS = ("1.35.0", "1.37.0")
-CORE_GROUPS = ("v1", "apps/v1", "storage.k8s.io/v1", "rbac.authorization.k8s.io/v1")
+CORE_GROUPS = ("v1", "apps/v1", "storage.k8s.io/v1", "rbac.authorization.k8s.io/v1", "networking.k8s.io/v1")
 
 
 def run(tmp_path, render=True, playbook=PLAYBOOK, **settings):
@@ -769,3 +769,259 @@ def test_traefik_download_needs_the_checksum_of_the_gateway_api_crds(tmp_path):
     assert "cluster_addons_manifest_checksums has no sha256 for gateway-api-v1.4.1-standard-install.yaml." in output
     assert "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.4.1/standard-install.yaml" in output
     assert "envoy-gateway" not in output
+
+
+LOGGING_FILES = [
+    "_cluster/clusterrole-ome-k8s-vlagent.yaml",
+    "_cluster/clusterrolebinding-ome-k8s-vlagent.yaml",
+    "ome-logging/daemonset-vlagent.yaml",
+    "ome-logging/namespace-ome-logging.yaml",
+    "ome-logging/networkpolicy-allow-dns.yaml",
+    "ome-logging/networkpolicy-default-deny.yaml",
+    "ome-logging/networkpolicy-victoria-logs.yaml",
+    "ome-logging/networkpolicy-vlagent.yaml",
+    "ome-logging/secret-victoria-logs-auth.yaml",
+    "ome-logging/service-victoria-logs.yaml",
+    "ome-logging/serviceaccount-vlagent.yaml",
+    "ome-logging/statefulset-victoria-logs.yaml",
+]
+
+
+def _args(container):
+    """vlagent's and victoria-logs' -flag=value arguments as a dict (a bare -flag gives True)."""
+    found = {}
+    for arg in container["args"]:
+        name, _sep, value = arg.lstrip("-").partition("=")
+        found[name] = value if _sep else True
+    return found
+
+
+def test_logging_collector_and_store(tmp_path):
+    """cluster_addons_logging: vlagent on every node reading the pod logs into one VictoriaLogs with a volume."""
+    result, out = run(tmp_path, cluster_addons_logging=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    objects = rendered(out)
+    assert sorted(name for name in objects if "vlagent" in name or name.startswith("ome-logging/")) == LOGGING_FILES
+    check_core_schemas(objects)
+    namespace = objects["ome-logging/namespace-ome-logging.yaml"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+
+    # The collector: every node (control plane included), the node's log directories read-only, its positions
+    # and buffer in a node directory, no capability, the store's password from the Secret's file.
+    daemonset = objects["ome-logging/daemonset-vlagent.yaml"]
+    pod = daemonset["spec"]["template"]["spec"]
+    assert pod["tolerations"] == [{"operator": "Exists", "effect": "NoSchedule"}]
+    assert pod["serviceAccountName"] == "vlagent"
+    assert "hostNetwork" not in pod  # vlagent finds its node through its pod, named by the host name
+    (collector,) = pod["containers"]
+    assert collector["image"] == "docker.io/victoriametrics/vlagent:v1.52.2"
+    assert collector["imagePullPolicy"] == "IfNotPresent"
+    assert _args(collector) == {
+        "kubernetesCollector": True,
+        "kubernetesCollector.includePodLabels": "true",
+        "tmpDataPath": "/var/lib/vlagent",
+        "remoteWrite.url": "http://victoria-logs.ome-logging.svc:9428/insert/native",
+        "remoteWrite.maxDiskUsagePerURL": "1GiB",
+        "remoteWrite.basicAuth.username": "logs",
+        "remoteWrite.basicAuth.passwordFile": "/etc/vlagent/auth/password",
+        "httpListenAddr": ":9429",
+    }
+    assert collector["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert collector["resources"]["limits"]["memory"] == "256Mi"
+    mounts = {mount["mountPath"]: mount for mount in collector["volumeMounts"]}
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    host_paths = {path: volumes[mount["name"]].get("hostPath") for path, mount in mounts.items()}
+    assert host_paths == {
+        "/var/log/containers": {"path": "/var/log/containers", "type": "Directory"},
+        "/var/log/pods": {"path": "/var/log/pods", "type": "Directory"},
+        "/var/lib/vlagent": {"path": "/var/lib/ome-k8s/vlagent", "type": "DirectoryOrCreate"},
+        "/etc/vlagent/auth": None,
+    }
+    assert [path for path, mount in mounts.items() if not mount.get("readOnly")] == ["/var/lib/vlagent"]
+    assert volumes["auth"]["secret"]["secretName"] == "victoria-logs-auth"
+
+    # Read-only access to what vlagent reads: its pod, its node, the node's pods and the namespaces.
+    rules = objects["_cluster/clusterrole-ome-k8s-vlagent.yaml"]["rules"]
+    assert {resource: sorted(rule["verbs"]) for rule in rules for resource in rule["resources"]} == {
+        "pods": ["get", "list", "watch"],
+        "nodes": ["get"],
+        "namespaces": ["list"],
+    }
+    assert all(rule["apiGroups"] == [""] for rule in rules)
+    binding = objects["_cluster/clusterrolebinding-ome-k8s-vlagent.yaml"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "vlagent", "namespace": "ome-logging"}]
+
+    # The store: one pod with its volume, the retention, basic authentication from the Secret's file.
+    statefulset = objects["ome-logging/statefulset-victoria-logs.yaml"]
+    pod = statefulset["spec"]["template"]["spec"]
+    (store,) = pod["containers"]
+    assert store["image"] == "docker.io/victoriametrics/victoria-logs:v1.52.2"
+    assert _args(store) == {
+        "storageDataPath": "/victoria-logs-data",
+        "retentionPeriod": "30d",
+        "retention.maxDiskUsagePercent": "80",
+        "httpListenAddr": ":9428",
+        "httpAuth.username": "logs",
+        "httpAuth.password": "file:///etc/victoria-logs/auth/password",
+    }
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["automountServiceAccountToken"] is False
+    assert store["readinessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    (claim,) = statefulset["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "20Gi"
+    assert "storageClassName" not in claim["spec"]
+    assert {m["name"]: m["mountPath"] for m in store["volumeMounts"]}["data"] == "/victoria-logs-data"
+    service = objects["ome-logging/service-victoria-logs.yaml"]
+    assert service["spec"]["selector"] == statefulset["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["type"] == "ClusterIP"
+    secret = objects["ome-logging/secret-victoria-logs-auth.yaml"]
+    assert secret["stringData"] == {"password": "<redacted>"}
+
+    # No route unless the site names a host; the store takes lines only from the collectors.
+    assert not [name for name in objects if name.startswith("ome-logging/httproute-")]
+    policy = objects["ome-logging/networkpolicy-victoria-logs.yaml"]["spec"]
+    assert policy["ingress"] == [
+        {
+            "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "vlagent"}}}],
+            "ports": [{"protocol": "TCP", "port": 9428}],
+        }
+    ]
+    egress = objects["ome-logging/networkpolicy-vlagent.yaml"]["spec"]["egress"]
+    assert [rule["ports"] for rule in egress] == [
+        [{"protocol": "TCP", "port": 9428}],
+        [{"protocol": "TCP", "port": 6443}],
+    ]
+
+
+def test_logging_site_settings_route_and_password_never_written(tmp_path):
+    """A site's retention, volume, images and resources; a host name routes /select/ through the Gateway (here
+    Traefik's); a password the site gives reaches no file and no output."""
+    password = "site-given-Logs-password-4711"
+    result, out = run(
+        tmp_path,
+        **TRAEFIK,
+        cluster_addons_logging=True,
+        cluster_addons_logging_namespace="site-logs",
+        cluster_addons_logging_retention="8w",
+        cluster_addons_logging_max_disk_usage_percent=70,
+        cluster_addons_logging_storage_size="50Gi",
+        cluster_addons_logging_storage_class="fast-ssd",
+        cluster_addons_logging_store_image="registry.example.org/victoriametrics/victoria-logs:v1.52.2",
+        cluster_addons_logging_collector_image="registry.example.org/victoriametrics/vlagent:v1.52.2",
+        cluster_addons_logging_image_pull_policy="Never",
+        cluster_addons_logging_store_resources={
+            "requests": {"cpu": "100m", "memory": "256Mi"},
+            "limits": {"memory": "1Gi"},
+        },
+        cluster_addons_logging_collector_buffer="500MB",
+        cluster_addons_logging_api_server_port=8443,
+        cluster_addons_logging_password=password,
+        cluster_addons_logging_hostname="logs.lochy.example.org",
+        ome_k8s_gateway_listeners=["https"],
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert password not in result.stdout + result.stderr
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert password not in path.read_text(), path
+    objects = rendered(out)
+    check_core_schemas(objects)
+    statefulset = objects["site-logs/statefulset-victoria-logs.yaml"]
+    (store,) = statefulset["spec"]["template"]["spec"]["containers"]
+    assert store["image"] == "registry.example.org/victoriametrics/victoria-logs:v1.52.2"
+    assert store["imagePullPolicy"] == "Never"
+    assert store["resources"]["limits"] == {"memory": "1Gi"}
+    assert _args(store)["retentionPeriod"] == "8w"
+    assert _args(store)["retention.maxDiskUsagePercent"] == "70"
+    (claim,) = statefulset["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["storageClassName"] == "fast-ssd"
+    assert claim["spec"]["resources"]["requests"]["storage"] == "50Gi"
+    (collector,) = objects["site-logs/daemonset-vlagent.yaml"]["spec"]["template"]["spec"]["containers"]
+    assert collector["image"] == "registry.example.org/victoriametrics/vlagent:v1.52.2"
+    assert collector["imagePullPolicy"] == "Never"
+    assert _args(collector)["remoteWrite.url"] == "http://victoria-logs.site-logs.svc:9428/insert/native"
+    assert _args(collector)["remoteWrite.maxDiskUsagePerURL"] == "500MB"
+    egress = objects["site-logs/networkpolicy-vlagent.yaml"]["spec"]["egress"]
+    assert egress[1]["ports"] == [{"protocol": "TCP", "port": 8443}]
+
+    route = objects["site-logs/httproute-victoria-logs.yaml"]
+    assert route["spec"]["hostnames"] == ["logs.lochy.example.org"]
+    assert route["spec"]["parentRefs"] == [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": "ome-gateway",
+            "namespace": "ome-gateway",
+            "sectionName": "https",
+        }
+    ]
+    (rule,) = route["spec"]["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/select/"}}]
+    assert rule["backendRefs"][0]["name"] == "victoria-logs" and rule["backendRefs"][0]["port"] == 9428
+    # ... and the store lets in the Gateway's proxies, here Traefik's namespace.
+    peers = objects["site-logs/networkpolicy-victoria-logs.yaml"]["spec"]["ingress"][0]["from"]
+    assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}} in peers
+    summary = (out / "SUMMARY.md").read_text()
+    assert "HTTPRoute logs.lochy.example.org via Gateway ome-gateway/ome-gateway listener https" in summary
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (
+            {"cluster_addons_logging_retention": "30m"},
+            "number of days, weeks or years such as 30d, 8w or 1y (got '30m')",
+        ),
+        ({"cluster_addons_logging_max_disk_usage_percent": 0}, "a percentage from 1 to 100 (got '0')"),
+        ({"cluster_addons_logging_storage_size": "lots"}, "cluster_addons_logging_storage_size must be a quantity"),
+        ({"cluster_addons_logging_collector_buffer": "1G"}, "a size such as 1GiB or 500MB (got '1G')"),
+        ({"cluster_addons_logging_collector_state_dir": "var/lib/vlagent"}, "an absolute directory of the nodes"),
+        (
+            {"cluster_addons_logging_store_image": "docker.io/victoriametrics/victoria-logs:latest"},
+            "'docker.io/victoriametrics/victoria-logs:latest'",
+        ),
+        ({"cluster_addons_logging_version": "1.52"}, "a release tag such as v1.52.2 (got '1.52')"),
+        (
+            {"cluster_addons_logging_namespace": "Logs"},
+            "cluster_addons_logging_namespace must be a DNS label (got 'Logs')",
+        ),
+        ({"cluster_addons_logging_hostname": "Logs_Host"}, "a lower-case DNS host name (got 'Logs_Host')"),
+        ({"cluster_addons_logging_username": "ad:min"}, "letters, digits, '.', '_' or '-' (got 'ad:min')"),
+        (
+            {"cluster_addons_logging_password": "sh0rt-Pw"},
+            "cluster_addons_logging_password empty (generated) or at least 16",
+        ),
+        ({"cluster_addons_logging_collector_resources": {"requests": {"cpu": "10m"}}}, "must each set limits.memory"),
+        (
+            {"cluster_addons_logging_image_pull_policy": "Sometimes"},
+            "value of cluster_addons_logging_image_pull_policy must be one of: IfNotPresent, Always, Never",
+        ),
+    ],
+    ids=[
+        "retention-minutes",
+        "disk-percent-zero",
+        "storage-size",
+        "buffer-unit",
+        "relative-state-dir",
+        "latest-store-image",
+        "version-not-a-tag",
+        "namespace",
+        "hostname",
+        "username-colon",
+        "short-password",
+        "no-memory-limit",
+        "pull-policy",
+    ],
+)
+def test_bad_logging_settings_fail_before_rendering(tmp_path, settings, message):
+    result, out = run(tmp_path, cluster_addons_logging=True, **settings)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert message in output
+    assert not out.exists()
+    # A refused password is not echoed either.
+    assert "sh0rt-Pw" not in output
