@@ -209,8 +209,147 @@ day2_pod_never_ready() {
     passed readiness_fails_with_the_last_error
 }
 
+# Centralised logging (cluster_addons_logging, on in the e2e inventory): vlagent on every node, the store
+# victoria-logs. The store is queried as docs/cluster.md tells a sysadmin, through a port-forward from this
+# machine with the generated password (kept in a variable, never printed). Checks: a request to OMERO.web is
+# found with its namespace and app label within 30 s; the store refuses a query without the password; the
+# lines a pod wrote while its node's collector was stopped, and before and after the node's restart, all
+# arrive (every numbered line in the node's log files is in the store); the collector's CPU and memory.
+# Last of the steps: it restarts a worker.
+logs_port=19428
+logs_query() {
+    curl -sf --max-time 10 -u "logs:$logs_password" "http://127.0.0.1:$logs_port/select/logsql/query" \
+        --data-urlencode "query=$1"
+}
+
+day2_logging() {
+    local ns=ome-logging nodes ready forward marker start code node=ome-k8s-e2e-w1 word
+    nodes=$(molecule_hosts | wc -l)
+    kubectl_cp -n "$ns" rollout status statefulset/victoria-logs --timeout=300s >/dev/null
+    kubectl_cp -n "$ns" rollout status daemonset/vlagent --timeout=300s >/dev/null
+    ready=$(kubectl_cp -n "$ns" get daemonset vlagent -o jsonpath='{.status.numberReady}')
+    [[ $ready == "$nodes" ]] || die "vlagent is ready on $ready of $nodes nodes"
+    logs_password=$(kubectl_cp -n "$ns" get secret victoria-logs-auth -o jsonpath='{.data.password}' | base64 -d)
+    [[ -n $logs_password ]] || die "Secret $ns/victoria-logs-auth has no password"
+    "$OME_K8S_E2E_ARTIFACTS/bin/kubectl" --kubeconfig "$OME_K8S_E2E_DIR/kubeconfig" -n "$ns" \
+        port-forward svc/victoria-logs "$logs_port:9428" >/dev/null 2>&1 &
+    forward=$!
+    # shellcheck disable=SC2064 # the forward's pid now, not at exit
+    trap "kill $forward 2>/dev/null || true; trap - RETURN" RETURN
+    start=$SECONDS
+    until curl -sf --max-time 2 "http://127.0.0.1:$logs_port/health" >/dev/null; do
+        ((SECONDS - start < 30)) || die "no port-forward to victoria-logs"
+        sleep 1
+    done
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$logs_port/select/logsql/query" \
+        --data-urlencode 'query=*')
+    [[ $code == 401 ]] || die "the store answered a query without the password with HTTP $code"
+
+    # One word for LogsQL: no hyphen.
+    marker=e2emark$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+    curl -s -o /dev/null --max-time 10 "http://omero.e2e.test:30080/$marker" || true
+    start=$SECONDS
+    until logs_query "_time:10m $marker" >"$OME_K8S_E2E_DIR/logging-request.json" &&
+        [[ -s $OME_K8S_E2E_DIR/logging-request.json ]]; do
+        ((SECONDS - start <= 30)) || die "the request's log line did not reach the store within 30 s"
+        sleep 1
+    done
+    python3 - "$OME_K8S_E2E_DIR/logging-request.json" <<'PY' || die "the request's log lines lack their namespace or app label"
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+good = [r for r in rows if r.get("kubernetes.pod_namespace") == "omero"
+        and r.get("kubernetes.pod_labels.app.kubernetes.io/name") == "omero-web"]
+if not good:
+    sys.exit("no line with namespace omero and app omero-web: %s" % json.dumps(rows)[:2000])
+print("e2e: %d line(s), e.g. container %s: %s" % (len(good), good[0].get("kubernetes.container_name"), good[0]["_msg"][:160]),
+      file=sys.stderr)
+PY
+    say "the request's log line was found after $((SECONDS - start)) s"
+
+    word=e2eseq$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+    kubectl_cp create namespace e2e-logging >/dev/null 2>&1 || true
+    kubectl_cp -n e2e-logging run counter --image=ome-k8s.local/e2e-probe:1 --image-pull-policy=Never \
+        --overrides="{\"apiVersion\": \"v1\", \"spec\": {\"nodeName\": \"$node\"}}" -- count "$word" >/dev/null
+    kubectl_cp -n e2e-logging wait --for=condition=Ready pod/counter --timeout=120s >/dev/null
+    sleep 5
+    # The collector stopped for about 20 s (kubelet restarts it after its back-off), then the node restarted.
+    docker exec "$node" sh -c 'crictl stop $(crictl ps -q --name vlagent)' >/dev/null
+    sleep 20
+    restart_node "$node"
+    wait_ready || die "the nodes are not all Ready after $node restarted"
+    kubectl_cp -n "$ns" rollout status daemonset/vlagent --timeout=300s >/dev/null
+    kubectl_cp -n e2e-logging wait --for=condition=Ready pod/counter --timeout=300s >/dev/null
+    sleep 20
+    # What the node's files hold of both runs of the counter (kubelet keeps the previous container's log).
+    docker exec "$node" sh -c 'cat /var/log/pods/e2e-logging_counter_*/counter/*.log' >"$OME_K8S_E2E_DIR/logging-node-files.log" ||
+        die "no log files of the counter on $node"
+    kubectl_cp -n e2e-logging delete pod counter --wait=false >/dev/null
+    start=$SECONDS
+    until logs_query "_time:30m $word" >"$OME_K8S_E2E_DIR/logging-counter.json" &&
+        python3 - "$word" "$OME_K8S_E2E_DIR/logging-node-files.log" "$OME_K8S_E2E_DIR/logging-counter.json" <<'PY'; do
+import json, sys
+word, files, stored = sys.argv[1:]
+# CRI log lines: "<time> stdout F <message>".
+on_node = {line.split(" ", 3)[3].strip() for line in open(files) if word in line}
+in_store = {json.loads(line)["_msg"].strip() for line in open(stored) if line.strip()}
+runs = {m.split()[1] for m in on_node}
+missing = on_node - in_store
+print("e2e: %d numbered lines on the node in %d runs, %d in the store, %d missing"
+      % (len(on_node), len(runs), len(in_store & on_node), len(missing)), file=sys.stderr)
+sys.exit(1 if missing or len(runs) < 2 else 0)
+PY
+        ((SECONDS - start <= 120)) || die "lines the counter wrote on $node are missing from the store"
+        sleep 5
+    done
+    kubectl_cp delete namespace e2e-logging --wait=false >/dev/null
+    logging_resources
+    passed logging_request_found_and_node_restart_lost_nothing
+}
+
+# restart_node HOST: the test host's container restarted, as a reboot of that node. Its cgroup hierarchies come
+# back read-only, so they are handed to systemd again as when it was created (molecule/_shared/create.yml),
+# and containerd and the kubelet, which started without them, are restarted.
+restart_node() {
+    docker restart "$1" >/dev/null
+    docker exec "$1" sh -c 'mount -o remount,bind,rw /sys/fs/cgroup &&
+        for hierarchy in $(findmnt -lnt cgroup -o TARGET); do mount -o remount,bind,rw "$hierarchy" || exit 1; done &&
+        systemctl daemon-reexec && systemctl restart containerd kubelet' ||
+        die "$1 did not come back after its restart"
+}
+
+# CPU (millicores) and memory (MiB) of the logging add-on's containers and of the applications', from the
+# CRI's stats on every node, into build/e2e/logging-resources.json.
+logging_resources() {
+    local host
+    for host in $(molecule_hosts); do
+        docker exec "$host" crictl stats -o json
+    done | python3 -c '
+import json, sys
+decoder, text, pos, rows = json.JSONDecoder(), sys.stdin.read(), 0, {}
+while pos < len(text):
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos == len(text):
+        break
+    doc, pos = decoder.raw_decode(text, pos)
+    for s in doc.get("stats", []):
+        meta = s["attributes"]["labels"]
+        key = meta.get("io.kubernetes.pod.namespace", "?") + "/" + meta.get("io.kubernetes.container.name", "?")
+        cpu = int((s.get("cpu") or {}).get("usageNanoCores", {}).get("value", 0)) / 1e6
+        mem = int((s.get("memory") or {}).get("workingSetBytes", {}).get("value", 0)) / 2**20
+        old = rows.get(key, [0, 0])
+        rows[key] = [old[0] + cpu, old[1] + mem]
+out = {k: {"cpu_millicores": round(v[0], 1), "memory_mib": round(v[1], 1)} for k, v in sorted(rows.items())}
+json.dump(out, open(sys.argv[1], "w"), indent=2)
+for group, prefix in (("logging", "ome-logging/"), ("applications", ("omero/", "redmine/", "omero-training/"))):
+    sel = [v for k, v in out.items() if k.startswith(prefix)]
+    print("e2e: %s: %.0f millicores, %.0f MiB over %d containers" % (group, sum(v["cpu_millicores"] for v in sel),
+          sum(v["memory_mib"] for v in sel), len(sel)), file=sys.stderr)
+' "$OME_K8S_E2E_DIR/logging-resources.json"
+}
+
 # run_day2 [STEP...]: every step (network_policies upgrade restore training_reset scale api_unreachable
-# pod_never_ready) in that order, or the steps named.
+# pod_never_ready logging) in that order, or the steps named.
 run_day2() {
     local secrets step
     if (($# > 0)); then
@@ -227,4 +366,5 @@ run_day2() {
     phase day2_pod_never_ready day2_pod_never_ready
     [[ $(secrets_digest omero redmine) == "$secrets" ]] || die "a generated Secret of omero or redmine changed its value"
     passed secrets_kept
+    phase day2_logging day2_logging
 }

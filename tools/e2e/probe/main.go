@@ -5,10 +5,12 @@
 //	probe get URL             exit 0 when URL answers 200 within 5 s; print the body
 //	probe resolve NAME        exit 0 when NAME resolves; print the addresses
 //	probe connect HOST:PORT   exit 0 when a TCP connection to HOST:PORT opens within 5 s
+//	probe count WORD          print "WORD <run> <n>" every 100 ms, n = 1, 2, ...; run is random per start
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
@@ -21,7 +23,7 @@ const timeout = 5 * time.Second
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: probe serve [addr] | get URL | resolve NAME | connect HOST:PORT")
+		fail("usage: probe serve [addr] | get URL | resolve NAME | connect HOST:PORT | count WORD")
 	}
 	switch cmd, args := os.Args[1], os.Args[2:]; {
 	case cmd == "serve" && len(args) <= 1:
@@ -36,8 +38,10 @@ func main() {
 		resolve(args[0])
 	case cmd == "connect" && len(args) == 1:
 		connect(args[0])
+	case cmd == "count" && len(args) == 1:
+		count(args[0])
 	default:
-		fail("usage: probe serve [addr] | get URL | resolve NAME | connect HOST:PORT")
+		fail("usage: probe serve [addr] | get URL | resolve NAME | connect HOST:PORT | count WORD")
 	}
 }
 
@@ -89,6 +93,18 @@ func connect(addr string) {
 	}
 	conn.Close()
 	fmt.Println("connected to", addr)
+}
+
+// Numbered lines for the log collection check: a gap in one run's numbers is a line the collection lost.
+func count(word string) {
+	run := make([]byte, 4)
+	if _, err := rand.Read(run); err != nil {
+		fail("random run id: %v", err)
+	}
+	for n := 1; ; n++ {
+		fmt.Printf("%s %x %d\n", word, run, n)
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func fail(format string, args ...any) {
