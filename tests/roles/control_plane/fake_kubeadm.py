@@ -65,6 +65,12 @@ def join(directory, config_text):
     if (directory / "fail-join").exists():
         endpoint = yaml.safe_load(config_text)["discovery"]["bootstrapToken"]["apiServerEndpoint"]
         print("[preflight] Running pre-flight checks")
+        # As kubeadm 1.37 on a cgroup v1 host with containerd 1.6: preflight warnings before the error.
+        for warning in (
+            "ContainerRuntimeVersion]: You must update your container runtime",
+            "SystemVerification]: cgroups v1 support is deprecated",
+        ):
+            print("\t[WARNING %s" % warning, file=sys.stderr)
         print(
             "error execution phase preflight: couldn't validate the identity of the API Server: "
             'Get "https://%s/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": '
