@@ -62,10 +62,13 @@ def test_secret_version_changes_with_the_secrets_content_only(tmp_path, monkeypa
         }
         proc = harness.run_playbook(VERSION_PLAYBOOK, tmp_path, extra_vars=extra, args=["-v"])
         stored = api.objects["/api/v1/namespaces/demo/secrets/creds"]
+        writes = [request for request in api.writes if request[1].endswith("/secrets/creds")]
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-5000:]
     first, kept, changed = output.split("KUBE_API_TEST versions=", 1)[1].split()[0].strip("\"'").split(",")
     assert first == kept != changed
+    # The Secret that already held its value and labels was not written again: two applies, not three.
+    assert len(writes) == 2, writes
     assert stored["metadata"]["resourceVersion"] == changed
     assert base64.b64decode(stored["data"]["password"]).decode() == APPLIED
     for value in (STORED, APPLIED):
