@@ -509,6 +509,23 @@ def secret_readers_restart(objects: list[dict]) -> list[str]:
     return out
 
 
+def _empty_lists(value, path: str) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _empty_lists(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        if not value:
+            yield path
+        for index, item in enumerate(value):
+            yield from _empty_lists(item, f"{path}[{index}]")
+
+
+def no_empty_lists(objects: list[dict]) -> list[str]:
+    """No empty list in any object: the API server drops most of them (omitempty), so the applied object never
+    matches the stored one and every server-side apply reports a change (an `ingress: []` did, in make e2e)."""
+    return [f"{_ref(o)}: empty list at {path[1:]}" for o in objects for path in _empty_lists(o, "")]
+
+
 CHECKS: dict[str, Callable[[list[dict]], list[str]]] = {
     "services_select_workloads": services_select_workloads,
     "service_target_ports": service_target_ports,
@@ -520,6 +537,7 @@ CHECKS: dict[str, Callable[[list[dict]], list[str]]] = {
     "network_policies_protect_data": network_policies_protect_data,
     "http_routes_resolve": http_routes_resolve,
     "secret_readers_restart": secret_readers_restart,
+    "no_empty_lists": no_empty_lists,
 }
 
 

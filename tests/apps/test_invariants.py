@@ -23,8 +23,9 @@ def _container(name, image, port, port_name, env=None, **extra):
         },
         "readinessProbe": {"tcpSocket": {"port": port}},
         "livenessProbe": {"tcpSocket": {"port": port}},
-        "env": env or [],
     }
+    if env:
+        c["env"] = env
     c.update(extra)
     return c
 
@@ -42,7 +43,7 @@ def _workload(kind, name, component, container, volumes=None, **spec):
             "selector": {"matchLabels": _labels(name, component)},
             "template": {
                 "metadata": {"labels": _labels(name, component)},
-                "spec": {"containers": [container], "volumes": volumes or []},
+                "spec": {"containers": [container], **({"volumes": volumes} if volumes else {})},
             },
             **spec,
         },
@@ -440,6 +441,7 @@ BREAKAGES = [
     ("secret_readers_restart", _secret_versions_not_json, "has no JSON object in ome.k8s/secret-versions"),
     ("secret_readers_restart", _secret_read_without_version, "lacks Secret(s) ['db-credentials']"),
     ("http_routes_resolve", _route_bad_hostname, "not a valid DNS name"),
+    ("no_empty_lists", _no_ingress_rules, "empty list at spec.ingress"),
 ]
 
 
