@@ -310,7 +310,13 @@ PY
 # back read-only, so they are handed to systemd again as when it was created (molecule/_shared/create.yml),
 # and containerd and the kubelet, which started without them, are restarted.
 restart_node() {
+    local start=$SECONDS
     docker restart "$1" >/dev/null
+    # systemd answers once it has booted (running, or degraded without the kubelet).
+    until docker exec "$1" systemctl is-system-running 2>/dev/null | grep -Eq '^(running|degraded)$'; do
+        ((SECONDS - start < 120)) || die "$1 did not boot again within 120 s"
+        sleep 2
+    done
     docker exec "$1" sh -c 'mount -o remount,bind,rw /sys/fs/cgroup &&
         for hierarchy in $(findmnt -lnt cgroup -o TARGET); do mount -o remount,bind,rw "$hierarchy" || exit 1; done &&
         systemctl daemon-reexec && systemctl restart containerd kubelet' ||
