@@ -217,13 +217,27 @@ day2_pod_never_ready() {
 # arrive (every numbered line in the node's log files is in the store); the collector's CPU and memory.
 # Last of the steps: it restarts a worker.
 logs_port=19428
+logs_forward_pid=""
+# logs_forward: a port-forward from this machine to the store, opened again whenever called (one that reached
+# a pod which has since restarted no longer carries anything).
+logs_forward() {
+    local start=$SECONDS
+    [[ -z $logs_forward_pid ]] || kill "$logs_forward_pid" 2>/dev/null || true
+    "$OME_K8S_E2E_ARTIFACTS/bin/kubectl" --kubeconfig "$OME_K8S_E2E_DIR/kubeconfig" -n ome-logging \
+        port-forward svc/victoria-logs "$logs_port:9428" >/dev/null 2>&1 &
+    logs_forward_pid=$!
+    until curl -sf --max-time 2 "http://127.0.0.1:$logs_port/health" >/dev/null; do
+        ((SECONDS - start < 30)) || die "no port-forward to victoria-logs"
+        sleep 1
+    done
+}
 logs_query() {
     curl -sf --max-time 10 -u "logs:$logs_password" "http://127.0.0.1:$logs_port/select/logsql/query" \
         --data-urlencode "query=$1"
 }
 
 day2_logging() {
-    local ns=ome-logging nodes ready forward marker start code node=ome-k8s-e2e-w1 word
+    local ns=ome-logging nodes ready marker start code node=ome-k8s-e2e-w1 word
     nodes=$(molecule_hosts | wc -l)
     kubectl_cp -n "$ns" rollout status statefulset/victoria-logs --timeout=300s >/dev/null
     kubectl_cp -n "$ns" rollout status daemonset/vlagent --timeout=300s >/dev/null
@@ -231,16 +245,9 @@ day2_logging() {
     [[ $ready == "$nodes" ]] || die "vlagent is ready on $ready of $nodes nodes"
     logs_password=$(kubectl_cp -n "$ns" get secret victoria-logs-auth -o jsonpath='{.data.password}' | base64 -d)
     [[ -n $logs_password ]] || die "Secret $ns/victoria-logs-auth has no password"
-    "$OME_K8S_E2E_ARTIFACTS/bin/kubectl" --kubeconfig "$OME_K8S_E2E_DIR/kubeconfig" -n "$ns" \
-        port-forward svc/victoria-logs "$logs_port:9428" >/dev/null 2>&1 &
-    forward=$!
-    # shellcheck disable=SC2064 # the forward's pid now, not at exit
-    trap "kill $forward 2>/dev/null || true; trap - RETURN" RETURN
-    start=$SECONDS
-    until curl -sf --max-time 2 "http://127.0.0.1:$logs_port/health" >/dev/null; do
-        ((SECONDS - start < 30)) || die "no port-forward to victoria-logs"
-        sleep 1
-    done
+    # shellcheck disable=SC2016 # the pid when the function returns
+    trap 'kill "$logs_forward_pid" 2>/dev/null || true; trap - RETURN' RETURN
+    logs_forward
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$logs_port/select/logsql/query" \
         --data-urlencode 'query=*')
     [[ $code == 401 ]] || die "the store answered a query without the password with HTTP $code"
@@ -279,6 +286,8 @@ PY
     wait_ready || die "the nodes are not all Ready after $node restarted"
     kubectl_cp -n "$ns" rollout status daemonset/vlagent --timeout=300s >/dev/null
     kubectl_cp -n e2e-logging wait --for=condition=Ready pod/counter --timeout=300s >/dev/null
+    kubectl_cp -n "$ns" rollout status statefulset/victoria-logs --timeout=300s >/dev/null
+    logs_forward
     sleep 20
     # What the node's files hold of both runs of the counter (kubelet keeps the previous container's log).
     docker exec "$node" sh -c 'cat /var/log/pods/e2e-logging_counter_*/counter/*.log' >"$OME_K8S_E2E_DIR/logging-node-files.log" ||
