@@ -219,17 +219,22 @@ day2_pod_never_ready() {
 logs_port=19428
 logs_forward_pid=""
 # logs_forward: a port-forward from this machine to the store, opened again whenever called (one that reached
-# a pod which has since restarted no longer carries anything).
+# a pod which has since restarted no longer carries anything). After a node's restart the store's pod may still
+# look ready and restart once more: a forward that does not answer within 10 s is opened again, for 2 minutes.
 logs_forward() {
-    local start=$SECONDS
-    [[ -z $logs_forward_pid ]] || kill "$logs_forward_pid" 2>/dev/null || true
-    "$OME_K8S_E2E_ARTIFACTS/bin/kubectl" --kubeconfig "$OME_K8S_E2E_DIR/kubeconfig" -n ome-logging \
-        port-forward svc/victoria-logs "$logs_port:9428" >/dev/null 2>&1 &
-    logs_forward_pid=$!
-    until curl -sf --max-time 2 "http://127.0.0.1:$logs_port/health" >/dev/null; do
-        ((SECONDS - start < 30)) || die "no port-forward to victoria-logs"
-        sleep 1
+    local start=$SECONDS tried
+    while ((SECONDS - start < 120)); do
+        [[ -z $logs_forward_pid ]] || kill "$logs_forward_pid" 2>/dev/null || true
+        "$OME_K8S_E2E_ARTIFACTS/bin/kubectl" --kubeconfig "$OME_K8S_E2E_DIR/kubeconfig" -n ome-logging \
+            port-forward svc/victoria-logs "$logs_port:9428" >/dev/null 2>&1 &
+        logs_forward_pid=$!
+        tried=$SECONDS
+        while ((SECONDS - tried < 10)); do
+            curl -sf --max-time 2 "http://127.0.0.1:$logs_port/health" >/dev/null && return 0
+            sleep 1
+        done
     done
+    die "no port-forward to victoria-logs"
 }
 logs_query() {
     curl -sf --max-time 10 -u "logs:$logs_password" "http://127.0.0.1:$logs_port/select/logsql/query" \
