@@ -95,11 +95,20 @@ def test_external_db_deployment(external):
     assert env["REDMINE_PLUGINS_MIGRATE"]["value"] == "1"
     # Rails logs to stdout (the centralised log store reads it there), not to a file in the container.
     assert env["RAILS_LOG_TO_STDOUT"]["value"] == "1"
+    # ... unbuffered: every Ruby process requires the ConfigMap's file that makes stdout and stderr sync.
+    ruby_volume = next(v for v in pod["volumes"] if v["name"] == "ruby")
+    ruby = external.get("ConfigMap", ruby_volume["configMap"]["name"], namespace=NS)
+    ruby_mount = next(m for m in redmine["volumeMounts"] if m["name"] == "ruby")
+    (required,) = [opt[2:] for opt in env["RUBYOPT"]["value"].split() if opt.startswith("-r")]
+    directory, _, key = required.rpartition("/")
+    assert directory == ruby_mount["mountPath"] and ruby_mount["readOnly"] is True
+    assert ruby["data"][key].split() == ["$stdout.sync", "=", "true", "$stderr.sync", "=", "true"]
     assert pod["securityContext"]["runAsUser"] == 999 and pod["securityContext"]["runAsNonRoot"] is True
     assert dep["spec"]["strategy"]["type"] == "Recreate"
     mounts = {m["mountPath"]: m["name"] for m in redmine["volumeMounts"]}
     assert mounts == {
         "/usr/src/redmine/files": "files",
+        "/etc/ome-k8s/ruby": "ruby",
         "/usr/src/redmine/plugins": "plugins",
         "/usr/src/redmine/themes": "themes",
     }
