@@ -100,7 +100,7 @@ def test_external_db_deployment(external):
     ruby = external.get("ConfigMap", ruby_volume["configMap"]["name"], namespace=NS)
     ruby_mount = next(m for m in redmine["volumeMounts"] if m["name"] == "ruby")
     (required,) = [opt[2:] for opt in env["RUBYOPT"]["value"].split() if opt.startswith("-r")]
-    directory, _, key = required.rpartition("/")
+    directory, key = required.rsplit("/", 1)
     assert directory == ruby_mount["mountPath"] and ruby_mount["readOnly"] is True
     assert ruby["data"][key].split() == ["$stdout.sync", "=", "true", "$stderr.sync", "=", "true"]
     assert pod["securityContext"]["runAsUser"] == 999 and pod["securityContext"]["runAsNonRoot"] is True
